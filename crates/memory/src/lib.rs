@@ -1,0 +1,1 @@
+//! In-memory object store (being written).
