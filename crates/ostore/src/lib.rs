@@ -1,0 +1,93 @@
+//! # ostore
+//!
+//! One async API over object storage. Write against the [`ObjectStore`] trait once and run
+//! the same code on the local disk, in memory, or (with the backend crates) on S3, Google
+//! Cloud Storage, Azure Blob Storage and HTTP/WebDAV servers — switching is a matter of
+//! which store you construct.
+//!
+//! The API is that of the `object_store` crate (0.12 line): code written for it compiles
+//! against ostore after renaming the crate. Where ostore does more — compare-and-swap
+//! (`PutMode::Update`) and S3 key order on local files, for instance — it adds, it never
+//! renames.
+//!
+//! This crate re-exports everything; depend on `ostore-core` plus a single backend crate
+//! (`ostore-local`, `ostore-memory`, ...) to keep the dependency tree small.
+//!
+//! ## Features
+//!
+//! - `fs` (default): [`local::LocalFileSystem`].
+//! - `memory` (default): [`memory::InMemory`], kept on by default because code written for
+//!   `object_store` expects it without a feature.
+//!
+//! ## A first look
+//!
+//! Objects are written whole and atomically, read whole, by range or as a stream, and
+//! listed by prefix:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> ostore::Result<()> {
+//! use futures::TryStreamExt;
+//! use ostore::{memory::InMemory, path::Path, ObjectStore, PutPayload};
+//!
+//! let store = InMemory::new();
+//! let path = Path::from("data/file01.parquet");
+//! store.put(&path, PutPayload::from_static(b"hello world")).await?;
+//!
+//! let head = store.get_range(&path, 0..5).await?;
+//! assert_eq!(&head[..], b"hello");
+//!
+//! let listed: Vec<_> = store.list(Some(&Path::from("data"))).try_collect().await?;
+//! assert_eq!(listed.len(), 1);
+//! assert_eq!(listed[0].location, path);
+//! assert_eq!(listed[0].size, 11);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Optimistic concurrency
+//!
+//! [`PutMode::Update`] replaces an object only if it is still the version that was read,
+//! so a read-modify-write loop never loses an update:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> ostore::Result<()> {
+//! use ostore::{memory::InMemory, path::Path, Error, ObjectStore, PutMode, UpdateVersion};
+//!
+//! let store = InMemory::new();
+//! let path = Path::from("counter");
+//! store.put(&path, "0".into()).await?;
+//!
+//! loop {
+//!     let current = store.get(&path).await?;
+//!     let version = UpdateVersion {
+//!         e_tag: current.meta.e_tag.clone(),
+//!         version: current.meta.version.clone(),
+//!     };
+//!     let n: u64 = String::from_utf8_lossy(&current.bytes().await?).parse().unwrap();
+//!     let next = (n + 1).to_string();
+//!     match store.put_opts(&path, next.into(), PutMode::Update(version).into()).await {
+//!         Ok(_) => break,
+//!         Err(Error::Precondition { .. }) => continue, // someone else won; read again
+//!         Err(e) => return Err(e),
+//!     }
+//! }
+//! assert_eq!(&store.get(&path).await?.bytes().await?[..], b"1");
+//! # Ok(())
+//! # }
+//! ```
+
+pub use ostore_core::*;
+
+/// The in-memory store.
+#[cfg(feature = "memory")]
+pub mod memory {
+    pub use ostore_memory::*;
+}
+
+/// The local filesystem store.
+#[cfg(feature = "fs")]
+pub mod local {
+    pub use ostore_local::*;
+}
