@@ -13,9 +13,18 @@ mod store;
 mod upload;
 mod util;
 
+pub mod buffered;
+pub mod chunked;
+pub mod delimited;
+pub mod limit;
 pub mod list;
 pub mod multipart;
 pub mod path;
+pub mod prefix;
+pub mod throttle;
+
+#[cfg(test)]
+pub(crate) mod test_util;
 
 pub use attributes::{Attribute, AttributeValue, Attributes, AttributesIter, TagSet};
 pub use error::{BoxError, Error, Result};
