@@ -22,6 +22,9 @@ pub(crate) enum MemoryError {
     #[snafu(display("a conditional update (PutMode::Update) needs an e-tag"))]
     MissingETag,
 
+    #[snafu(display("versions are not kept in memory; cannot read version {version}"))]
+    VersionUnsupported { version: String },
+
     #[snafu(display("no multipart upload with id {id}"))]
     UploadNotFound { id: String },
 
@@ -40,6 +43,7 @@ impl From<MemoryError> for Error {
                 path: path.clone(),
                 source: e.into(),
             },
+            MemoryError::VersionUnsupported { .. } => Self::NotSupported { source: e.into() },
             other => Self::generic(STORE, other),
         }
     }

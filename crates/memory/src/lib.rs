@@ -141,8 +141,11 @@ impl ObjectStore for InMemory {
     }
 
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
-        // `options.version` is ignored: this store keeps no versions, and the object it
-        // holds is the only one there is (the behaviour of object_store's InMemory).
+        // This store keeps no versions. Serving the current object for a request that names
+        // a version would hand back content the caller did not ask for, so it is refused.
+        if let Some(version) = options.version {
+            return Err(error::VersionUnsupportedSnafu { version }.build().into());
+        }
         let (meta, data, attributes) = {
             let storage = read(&self.storage);
             let entry = storage.get(location)?;

@@ -293,12 +293,12 @@ async fn conditional_gets() {
         Err(Error::Precondition { .. })
     ));
     assert!(get(none_matching(&e_tag)).await.is_ok());
-    // A version is ignored: this store keeps none.
+    // A version is refused: this store keeps none, and the current object is not it.
     let versioned = GetOptions {
         version: Some("7".into()),
         ..Default::default()
     };
-    assert!(get(versioned).await.is_ok());
+    assert!(matches!(get(versioned).await, Err(Error::NotSupported { .. })));
 }
 
 #[tokio::test]
