@@ -139,10 +139,20 @@ pub(crate) async fn write(store: &dyn ObjectStore, path: &Path, data: impl Into<
 #[track_caller]
 pub(crate) fn assert_not_found<T: Debug>(result: Result<T>, path: &Path, what: &str) {
     match result {
-        Err(Error::NotFound { path: p, .. }) => assert!(
-            p.ends_with(path.as_ref()),
-            "{what}: NotFound names {p:?}, not the requested path {path}"
-        ),
+        Err(e @ Error::NotFound { .. }) => {
+            let message = e.to_string();
+            let Error::NotFound { path: p, .. } = e else {
+                unreachable!()
+            };
+            assert!(
+                p.ends_with(path.as_ref()),
+                "{what}: NotFound names {p:?}, not the requested path {path}"
+            );
+            assert!(
+                message.contains(path.as_ref()),
+                "{what}: the message {message:?} does not mention {path}"
+            );
+        }
         other => panic!("{what}: expected NotFound for {path}, got {other:?}"),
     }
 }

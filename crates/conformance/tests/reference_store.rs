@@ -363,3 +363,15 @@ fn delete_missing_is_enforced() {
         ostore_conformance::missing_objects(&Reference::default(), &caps).await;
     });
 }
+
+/// `run_all` runs every test, each on a fresh store.
+#[test]
+fn run_all_passes_on_the_reference_store() {
+    let caps = Capabilities::full()
+        .without_get_version("no versions")
+        .with_many_keys(500);
+    ostore_conformance::__private::block_on(async move {
+        let factory = || async { Fixture::with_multipart_store(Reference::default()) };
+        ostore_conformance::run_all(factory, &caps).await;
+    });
+}
