@@ -298,7 +298,10 @@ async fn conditional_gets() {
         version: Some("7".into()),
         ..Default::default()
     };
-    assert!(matches!(get(versioned).await, Err(Error::NotSupported { .. })));
+    assert!(matches!(
+        get(versioned).await,
+        Err(Error::NotSupported { .. })
+    ));
 }
 
 #[tokio::test]

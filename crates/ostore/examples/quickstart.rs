@@ -28,14 +28,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("readme.txt", "hello from ostore\n"),
     ] {
         let result = store.put(&Path::from(name), PutPayload::from(body)).await?;
-        println!("put   {name:<22} {:>3} bytes  e-tag {}", body.len(), show(&result.e_tag));
+        println!(
+            "put   {name:<22} {:>3} bytes  e-tag {}",
+            body.len(),
+            show(&result.e_tag)
+        );
     }
 
     // Listing returns keys in the same order S3 would.
     println!("list  logs/ (recursive):");
     let mut listing = store.list(Some(&Path::from("logs")));
     while let Some(meta) = listing.try_next().await? {
-        println!("        {:<22} {:>3} bytes", meta.location.as_ref(), meta.size);
+        println!(
+            "        {:<22} {:>3} bytes",
+            meta.location.as_ref(),
+            meta.size
+        );
     }
     let level = store.list_with_delimiter(Some(&Path::from("logs"))).await?;
     let dirs: Vec<&str> = level.common_prefixes.iter().map(|p| p.as_ref()).collect();
@@ -45,7 +53,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Ranged and vectored reads fetch only the bytes asked for.
     let log = Path::from("logs/2026/11/26.log");
     let first = store.get_range(&log, 0..10).await?;
-    println!("range logs/2026/11/26.log 0..10 = {:?}", String::from_utf8_lossy(&first));
+    println!(
+        "range logs/2026/11/26.log 0..10 = {:?}",
+        String::from_utf8_lossy(&first)
+    );
     let parts = store.get_ranges(&log, &[11..17, 18..22]).await?;
     let parts: Vec<_> = parts.iter().map(|b| String::from_utf8_lossy(b)).collect();
     println!("ranges logs/2026/11/26.log [11..17, 18..22] = {parts:?}");
@@ -59,7 +70,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bumped = store
         .put_opts(&counter, "1".into(), PutMode::Update(created.into()).into())
         .await?;
-    println!("cas   counter 0 -> 1                 e-tag {}", show(&bumped.e_tag));
+    println!(
+        "cas   counter 0 -> 1                 e-tag {}",
+        show(&bumped.e_tag)
+    );
     match store
         .put_opts(&counter, "2".into(), PutMode::Update(stale).into())
         .await
@@ -101,7 +115,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let all: Vec<_> = store.list(None).try_collect().await?;
     println!("final contents ({} objects):", all.len());
     for meta in &all {
-        println!("        {:<22} {:>3} bytes", meta.location.as_ref(), meta.size);
+        println!(
+            "        {:<22} {:>3} bytes",
+            meta.location.as_ref(),
+            meta.size
+        );
     }
     Ok(())
 }

@@ -97,7 +97,16 @@ async fn put_object() {
     let path = Path::from("data/file1");
     let payload = PutPayload::from_static(b"hello");
     object_store.put(&path, payload).await.unwrap();
-    assert_eq!(&object_store.get(&path).await.unwrap().bytes().await.unwrap()[..], b"hello");
+    assert_eq!(
+        &object_store
+            .get(&path)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()[..],
+        b"hello"
+    );
 }
 
 #[tokio::test]
@@ -108,7 +117,16 @@ async fn multipart_upload() {
     let mut write = WriteMultipart::new(upload);
     write.write(b"hello");
     write.finish().await.unwrap();
-    assert_eq!(&object_store.get(&path).await.unwrap().bytes().await.unwrap()[..], b"hello");
+    assert_eq!(
+        &object_store
+            .get(&path)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()[..],
+        b"hello"
+    );
 }
 
 #[tokio::test]
@@ -253,5 +271,8 @@ async fn conditional_put() {
             Err(e) => panic!("{e}"),
         }
     }
-    assert_eq!(&store.get(&path).await.unwrap().bytes().await.unwrap()[..], b"\0!");
+    assert_eq!(
+        &store.get(&path).await.unwrap().bytes().await.unwrap()[..],
+        b"\0!"
+    );
 }
