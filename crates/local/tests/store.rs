@@ -211,7 +211,7 @@ async fn get_range_and_get_ranges_match_slices() {
             .is_err()
     );
     assert!(matches!(
-        store.get_ranges(&p("missing"), &[0..1]).await,
+        store.get_ranges(&p("missing"), &[0..1, 2..3]).await,
         Err(Error::NotFound { .. })
     ));
 }
