@@ -579,3 +579,36 @@ fn works_without_a_tokio_runtime() {
         assert_eq!(keys(&store, None).await, ["a/b"]);
     });
 }
+
+#[tokio::test]
+async fn multipart_store_assembles_parts_in_given_order() {
+    use ostore_core::MultipartStore;
+    let (dir, store) = store();
+    let path = p("ms/obj");
+    let id = store.create_multipart(&path).await.unwrap();
+    // Parts uploaded out of order, concurrently.
+    let (p2, p0, p1) = tokio::join!(
+        store.put_part(&path, &id, 2, "cc".into()),
+        store.put_part(&path, &id, 0, "a".into()),
+        store.put_part(&path, &id, 1, "bbb".into()),
+    );
+    assert_eq!(keys(&store, None).await, Vec::<String>::new());
+    let parts = vec![p0.unwrap(), p1.unwrap(), p2.unwrap()];
+    let r = store.complete_multipart(&path, &id, parts).await.unwrap();
+    assert_eq!(&read(&store, &path).await[..], b"abbbcc");
+    assert_eq!(store.head(&path).await.unwrap().e_tag, r.e_tag);
+    assert_eq!(files_on_disk(dir.path()), ["ms/obj"]);
+
+    let id = store.create_multipart(&path).await.unwrap();
+    store.put_part(&path, &id, 0, "zz".into()).await.unwrap();
+    store.abort_multipart(&path, &id).await.unwrap();
+    assert_eq!(files_on_disk(dir.path()), ["ms/obj"]);
+    assert!(store.put_part(&path, &id, 1, "x".into()).await.is_err());
+    // Ids that are not ours cannot reach other files.
+    for bad in ["../../etc/passwd", "obj", ".ostore#x/../../y"] {
+        let bad = bad.to_string();
+        assert!(store.put_part(&path, &bad, 0, "x".into()).await.is_err());
+        assert!(store.complete_multipart(&path, &bad, vec![]).await.is_err());
+    }
+    assert_eq!(&read(&store, &path).await[..], b"abbbcc");
+}
