@@ -51,6 +51,14 @@
 //! The common prefixes of `list_with_delimiter` are the subdirectories holding at least one
 //! object.
 //!
+//! # Multipart uploads
+//!
+//! [`ObjectStore::put_multipart`] writes every part straight to its offset in one staging
+//! file, concurrently. [`MultipartStore`](ostore_core::MultipartStore) (which
+//! `object_store`'s local store lacks) keeps each part in a staging file of its own, so parts
+//! can come from several processes in any order; completion concatenates them in the order
+//! given. Abandoned uploads leave only invisible staging files.
+//!
 //! # Differences from `object_store`
 //!
 //! Attributes cannot be stored (a put with attributes fails with
@@ -89,6 +97,7 @@ mod fs;
 mod list;
 mod lock;
 mod multipart;
+mod parts;
 
 use crate::error::{generic, not_found};
 use crate::fs::{Commit, Config, Staged};

@@ -119,7 +119,8 @@ impl MultipartUpload for LocalUpload {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             let (loc, path) = (&shared.location, staging.path().to_path_buf());
-            stamp(&shared.file).map_err(|e| io_error("set modification time", loc, &path, e))?;
+            // Best effort, as for puts.
+            let _ = stamp(&shared.file);
             let fsync = shared.config.fsync;
             if fsync {
                 shared
