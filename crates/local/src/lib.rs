@@ -335,6 +335,17 @@ impl ObjectStore for LocalFileSystem {
     /// Reads an object. `options.version` is ignored, as by `object_store`: this store keeps
     /// no versions.
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
+        // A file has no earlier versions; serving the current content for a request that
+        // names a version would hand back bytes the caller did not ask for.
+        if let Some(version) = &options.version {
+            return Err(Error::NotSupported {
+                source: format!(
+                    "{}: no versions are kept, cannot read version {version}",
+                    error::STORE
+                )
+                .into(),
+            });
+        }
         let file = self.read_file(location)?;
         let location = location.clone();
         blocking(move || {
