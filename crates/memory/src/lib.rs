@@ -1,1 +1,266 @@
-//! In-memory object store (being written).
+//! [`InMemory`]: an object store kept in process memory, for tests and caches. It is the
+//! reference for the semantics every other ostore backend is checked against.
+
+mod error;
+mod multipart;
+mod paginated;
+mod storage;
+
+use crate::error::RangeSnafu;
+use crate::storage::{Storage, read, write};
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use ostore_core::path::Path;
+use ostore_core::{
+    GetOptions, GetRange, GetResult, GetResultPayload, ListResult, MultipartUpload, ObjectMeta,
+    ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
+};
+use snafu::ResultExt;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::ops::Range;
+use std::sync::{Arc, RwLock};
+
+/// An object store that keeps every object in memory.
+///
+/// Objects are kept in key order, so listings come out sorted by path. Every write gets a
+/// fresh e-tag from a store-wide counter, which makes [`PutMode::Update`] a reliable
+/// compare-and-swap. All operations complete without waiting: the returned futures never
+/// block and hold no lock across an `.await`.
+///
+/// Clones of an `Arc<InMemory>` share the contents; [`InMemory::fork`] makes an independent
+/// copy.
+///
+/// [`PutMode::Update`]: ostore_core::PutMode::Update
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// use futures::TryStreamExt;
+/// use ostore_core::{ObjectStore, PutMode, path::Path};
+/// use ostore_memory::InMemory;
+///
+/// let store = InMemory::new();
+/// let path = Path::from("data/greeting.txt");
+/// let put = store.put(&path, "hello".into()).await?;
+///
+/// let bytes = store.get(&path).await?.bytes().await?;
+/// assert_eq!(&bytes[..], b"hello");
+///
+/// // Compare-and-swap: replace the object only if nobody changed it since.
+/// store.put_opts(&path, "hello again".into(), PutMode::Update(put.into()).into()).await?;
+///
+/// let listed: Vec<_> = store.list(Some(&Path::from("data"))).try_collect().await?;
+/// assert_eq!(listed.len(), 1);
+/// assert_eq!(listed[0].location, path);
+/// assert_eq!(listed[0].size, 11);
+/// # Ok::<_, ostore_core::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Default)]
+pub struct InMemory {
+    storage: Arc<RwLock<Storage>>,
+}
+
+impl InMemory {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An independent store holding a copy of this store's current contents, including
+    /// unfinished [`MultipartStore`](ostore_core::MultipartStore) uploads. The copy shares
+    /// the object bytes (they are immutable), so forking is cheap even for large objects.
+    pub fn fork(&self) -> Self {
+        let copy = read(&self.storage).clone();
+        Self {
+            storage: Arc::new(RwLock::new(copy)),
+        }
+    }
+}
+
+impl fmt::Debug for InMemory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The contents may be large, so only their size is shown.
+        let storage = read(&self.storage);
+        f.debug_struct("InMemory")
+            .field("objects", &storage.map.len())
+            .field("uploads", &storage.uploads.len())
+            .finish()
+    }
+}
+
+impl fmt::Display for InMemory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("InMemory")
+    }
+}
+
+/// Slices `data` like a [`GetRange::Bounded`] read: a range starting at or past the end is
+/// an error, one ending past the end is cut. An empty or reversed range yields no bytes,
+/// as the default `get_ranges` of [`ObjectStore`] does.
+fn slice_range(data: &Bytes, range: &Range<u64>) -> Result<Bytes> {
+    if range.start >= range.end {
+        return Ok(Bytes::new());
+    }
+    let r = GetRange::Bounded(range.clone())
+        .as_range(data.len() as u64)
+        .context(RangeSnafu)?;
+    // `as_range` keeps the range within `data.len()`, so both ends fit in `usize`.
+    Ok(data.slice(r.start as usize..r.end as usize))
+}
+
+#[async_trait]
+impl ObjectStore for InMemory {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> Result<PutResult> {
+        // Joining chunks (free for a single chunk) happens before taking the lock.
+        let data = Bytes::from(payload);
+        let e_tag = write(&self.storage).put(location, data, opts.attributes, opts.mode)?;
+        Ok(PutResult {
+            e_tag: Some(e_tag.to_string()),
+            version: None,
+        })
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: PutMultipartOptions,
+    ) -> Result<Box<dyn MultipartUpload>> {
+        Ok(Box::new(multipart::InMemoryUpload::new(
+            Arc::clone(&self.storage),
+            location.clone(),
+            opts.attributes,
+        )))
+    }
+
+    async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
+        // `options.version` is ignored: this store keeps no versions, and the object it
+        // holds is the only one there is (the behaviour of object_store's InMemory).
+        let (meta, data, attributes) = {
+            let storage = read(&self.storage);
+            let entry = storage.get(location)?;
+            (
+                entry.meta(location),
+                entry.data.clone(),
+                entry.attributes.clone(),
+            )
+        };
+        options.check_preconditions(&meta)?;
+        let range = match &options.range {
+            Some(range) => range.as_range(meta.size).context(RangeSnafu)?,
+            None => 0..meta.size,
+        };
+        let payload = if options.head {
+            futures::stream::empty().boxed()
+        } else {
+            // `range` lies within the object, so both ends fit in `usize`.
+            let chunk = data.slice(range.start as usize..range.end as usize);
+            futures::stream::once(futures::future::ready(Ok(chunk))).boxed()
+        };
+        Ok(GetResult {
+            payload: GetResultPayload::Stream(payload),
+            meta,
+            range,
+            attributes,
+        })
+    }
+
+    async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
+        let data = read(&self.storage).get(location)?.data.clone();
+        ranges.iter().map(|r| slice_range(&data, r)).collect()
+    }
+
+    async fn head(&self, location: &Path) -> Result<ObjectMeta> {
+        Ok(read(&self.storage).get(location)?.meta(location))
+    }
+
+    /// Deleting a path where there is no object succeeds.
+    async fn delete(&self, location: &Path) -> Result<()> {
+        write(&self.storage).map.remove(location);
+        Ok(())
+    }
+
+    fn delete_stream<'a>(
+        &'a self,
+        locations: BoxStream<'a, Result<Path>>,
+    ) -> BoxStream<'a, Result<Path>> {
+        locations
+            .map(move |location| {
+                let location = location?;
+                write(&self.storage).map.remove(&location);
+                Ok(location)
+            })
+            .boxed()
+    }
+
+    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
+        let root = Path::ROOT;
+        let items = read(&self.storage).list(prefix.unwrap_or(&root), None);
+        futures::stream::iter(items).boxed()
+    }
+
+    fn list_with_offset(
+        &self,
+        prefix: Option<&Path>,
+        offset: &Path,
+    ) -> BoxStream<'static, Result<ObjectMeta>> {
+        let root = Path::ROOT;
+        let items = read(&self.storage).list(prefix.unwrap_or(&root), Some(offset));
+        futures::stream::iter(items).boxed()
+    }
+
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
+        let root = Path::ROOT;
+        let prefix = prefix.unwrap_or(&root);
+        let mut common_prefixes = BTreeSet::new();
+        let mut objects = Vec::new();
+        let storage = read(&self.storage);
+        for (key, entry) in storage.map.range(prefix..) {
+            if !key.as_ref().starts_with(prefix.as_ref()) {
+                break;
+            }
+            let Some(mut rest) = key.prefix_match(prefix) else {
+                continue; // e.g. `foobar` under prefix `foo`
+            };
+            let Some(first) = rest.next() else {
+                continue; // the object at the prefix itself is not below it
+            };
+            if rest.next().is_some() {
+                common_prefixes.insert(prefix.child(first));
+            } else {
+                objects.push(entry.meta(key));
+            }
+        }
+        Ok(ListResult {
+            common_prefixes: common_prefixes.into_iter().collect(),
+            objects,
+        })
+    }
+
+    /// The copy is a new write: it gets a fresh e-tag and modification time, and the
+    /// attributes of the source.
+    async fn copy(&self, from: &Path, to: &Path) -> Result<()> {
+        write(&self.storage).copy(from, to, false, false)
+    }
+
+    /// Atomic: the object disappears from `from` and appears at `to` in one step.
+    async fn rename(&self, from: &Path, to: &Path) -> Result<()> {
+        write(&self.storage).copy(from, to, false, true)
+    }
+
+    async fn copy_if_not_exists(&self, from: &Path, to: &Path) -> Result<()> {
+        write(&self.storage).copy(from, to, true, false)
+    }
+
+    /// Atomic: no other writer can create `to` between the check and the move.
+    async fn rename_if_not_exists(&self, from: &Path, to: &Path) -> Result<()> {
+        write(&self.storage).copy(from, to, true, true)
+    }
+}

@@ -1,0 +1,149 @@
+//! Multipart uploads into an [`InMemory`]: the [`MultipartUpload`] returned by
+//! `put_multipart`, and the id-based [`MultipartStore`].
+
+use crate::InMemory;
+use crate::error::MemoryError;
+use crate::storage::{Storage, write};
+use async_trait::async_trait;
+use bytes::Bytes;
+use ostore_core::path::Path;
+use ostore_core::{
+    Attributes, MultipartId, MultipartStore, MultipartUpload, PartId, PutPayload, PutResult,
+    Result, UploadPart,
+};
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+/// An upload started by `put_multipart`: parts are kept in the order `put_part` was called
+/// and become one object, atomically, on `complete`.
+pub(crate) struct InMemoryUpload {
+    storage: Arc<RwLock<Storage>>,
+    location: Path,
+    attributes: Attributes,
+    parts: Vec<PutPayload>,
+}
+
+impl InMemoryUpload {
+    pub(crate) fn new(
+        storage: Arc<RwLock<Storage>>,
+        location: Path,
+        attributes: Attributes,
+    ) -> Self {
+        Self {
+            storage,
+            location,
+            attributes,
+            parts: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Debug for InMemoryUpload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InMemoryUpload")
+            .field("location", &self.location)
+            .field("parts", &self.parts.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Joins chunks into one buffer; a single chunk is kept as it is, without copying.
+fn join(chunks: impl Iterator<Item = Bytes>) -> Bytes {
+    Bytes::from(chunks.collect::<PutPayload>())
+}
+
+#[async_trait]
+impl MultipartUpload for InMemoryUpload {
+    /// The part is recorded at its index immediately, so the order in which the returned
+    /// futures are awaited does not matter.
+    fn put_part(&mut self, data: PutPayload) -> UploadPart {
+        self.parts.push(data);
+        Box::pin(futures::future::ready(Ok(())))
+    }
+
+    async fn complete(&mut self) -> Result<PutResult> {
+        // The parts are kept, so completing again writes the same object again.
+        let data = join(self.parts.iter().flat_map(|p| p.iter().cloned()));
+        let e_tag =
+            write(&self.storage).insert(self.location.clone(), data, self.attributes.clone());
+        Ok(PutResult {
+            e_tag: Some(e_tag.to_string()),
+            version: None,
+        })
+    }
+
+    async fn abort(&mut self) -> Result<()> {
+        self.parts.clear();
+        Ok(())
+    }
+}
+
+/// Uploads by id. The id and e-tags share one counter. A part's [`PartId::content_id`] is
+/// its index; the object is assembled from the parts listed at completion, in list order.
+/// The upload's path is not recorded: `complete_multipart` writes to the path it is given.
+#[async_trait]
+impl MultipartStore for InMemory {
+    async fn create_multipart(&self, _path: &Path) -> Result<MultipartId> {
+        Ok(write(&self.storage).create_upload().to_string())
+    }
+
+    /// Uploading the same index again replaces that part.
+    async fn put_part(
+        &self,
+        _path: &Path,
+        id: &MultipartId,
+        part_idx: usize,
+        data: PutPayload,
+    ) -> Result<PartId> {
+        let data = Bytes::from(data);
+        write(&self.storage).upload_mut(id)?.insert(part_idx, data);
+        Ok(PartId {
+            content_id: part_idx.to_string(),
+        })
+    }
+
+    /// A listed part that was never uploaded fails the completion and leaves the upload in
+    /// place, so it can still be fixed or aborted.
+    async fn complete_multipart(
+        &self,
+        path: &Path,
+        id: &MultipartId,
+        parts: Vec<PartId>,
+    ) -> Result<PutResult> {
+        let chunks = {
+            let mut storage = write(&self.storage);
+            let uploaded = storage.upload_mut(id)?;
+            let chunks = parts
+                .iter()
+                .map(|part| {
+                    part.content_id
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|idx| uploaded.get(&idx))
+                        .cloned()
+                        .ok_or_else(|| {
+                            MemoryError::MissingPart {
+                                id: id.clone(),
+                                content_id: part.content_id.clone(),
+                            }
+                            .into()
+                        })
+                })
+                .collect::<Result<Vec<Bytes>>>()?;
+            storage.remove_upload(id)?;
+            chunks
+        };
+        // Joining copies (unless there is one part), so it happens outside the lock.
+        let data = join(chunks.into_iter());
+        let e_tag = write(&self.storage).insert(path.clone(), data, Attributes::new());
+        Ok(PutResult {
+            e_tag: Some(e_tag.to_string()),
+            version: None,
+        })
+    }
+
+    async fn abort_multipart(&self, _path: &Path, id: &MultipartId) -> Result<()> {
+        write(&self.storage).remove_upload(id)?;
+        Ok(())
+    }
+}
