@@ -1,4 +1,5 @@
-//! The benchmark workloads, written once and expanded for each crate by [`workloads!`].
+//! The benchmark workloads, written once and expanded for each crate by the `workloads!`
+//! macro.
 //!
 //! ostore and object_store share the API shape but not the types, so the workload code is
 //! a macro instantiated once per crate: both sides run exactly the same code.
