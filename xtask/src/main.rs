@@ -1,1 +1,100 @@
-fn main() {}
+//! Project automation for the ostore workspace, run as `cargo xtask <command>`.
+//!
+//! Commands are plain sequences of processes ([`steps::Step`]); anything that must run
+//! around them, such as storage emulators for integration tests, lives in [`emulators`].
+
+mod emulators;
+mod steps;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use emulators::Emulators;
+use steps::{Step, run_steps};
+
+const USAGE: &str = "\
+Usage: cargo xtask <command> [options]
+
+Commands:
+  test               Check formatting, run clippy, run all tests (with doctests) and
+                     build the docs; stops at the first failing step.
+  bench [--quick]    Run the benchmarks against object_store in release mode; every
+                     option after `bench` is passed to the benchmark binary
+                     (see `cargo xtask bench --help`).
+  help               Print this help.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((command, rest)) => (command.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match command {
+        "test" => no_extra_args(command, rest).and_then(|()| test()),
+        "bench" => bench(rest),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprint!("xtask: unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask {command}: FAILED: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Rejects arguments a command does not take, so typos do not pass unnoticed.
+fn no_extra_args(command: &str, rest: &[String]) -> Result<(), String> {
+    match rest.first() {
+        None => Ok(()),
+        Some(arg) => Err(format!("`{command}` takes no argument, got `{arg}`")),
+    }
+}
+
+/// `cargo xtask test`: the full check that CI runs.
+fn test() -> Result<(), String> {
+    let steps = [
+        Step::cargo("fmt", &["fmt", "--all", "--", "--check"]),
+        Step::cargo(
+            "clippy",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+        Step::cargo("test", &["test", "--workspace"]),
+        Step::cargo("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
+    ];
+    // Emulators must be up before the tests and are stopped when the guard drops, which
+    // also happens when a step fails.
+    let _emulators = Emulators::start(&repo_root())?;
+    run_steps(&repo_root(), &steps)
+}
+
+/// `cargo xtask bench [options]`: the benchmark binary, built in release mode.
+fn bench(rest: &[String]) -> Result<(), String> {
+    let mut args = vec!["run", "--release", "-p", "ostore-bench", "--"];
+    args.extend(rest.iter().map(String::as_str));
+    run_steps(&repo_root(), &[Step::cargo("bench", &args)])
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn repo_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest_dir)
+}
