@@ -7,7 +7,7 @@ mod paginated;
 mod storage;
 
 use crate::error::RangeSnafu;
-use crate::storage::{Storage, read, write};
+use crate::storage::{Entry, Storage, read, write};
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::StreamExt;
@@ -18,7 +18,6 @@ use ostore_core::{
     ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
 };
 use snafu::ResultExt;
-use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Range;
 use std::sync::{Arc, RwLock};
@@ -111,36 +110,23 @@ fn slice_range(data: &Bytes, range: &Range<u64>) -> Result<Bytes> {
     Ok(data.slice(r.start as usize..r.end as usize))
 }
 
-#[async_trait]
-impl ObjectStore for InMemory {
-    async fn put_opts(
-        &self,
-        location: &Path,
-        payload: PutPayload,
-        opts: PutOptions,
-    ) -> Result<PutResult> {
-        // Joining chunks (free for a single chunk) happens before taking the lock.
-        let data = Bytes::from(payload);
-        let e_tag = write(&self.storage).put(location, data, opts.attributes, opts.mode)?;
+impl InMemory {
+    /// The work of a put; it never waits, so the trait methods call it without an extra
+    /// boxed future.
+    fn put_now(&self, location: &Path, payload: PutPayload, opts: PutOptions) -> Result<PutResult> {
+        // Joining chunks (free for a single chunk), stamping the e-tag and cloning the key
+        // happen before the lock is taken, so it covers the map update alone.
+        let entry = Entry::new(Bytes::from(payload), opts.attributes);
+        let key = location.clone();
+        let e_tag = write(&self.storage).put(key, entry, opts.mode)?;
         Ok(PutResult {
-            e_tag: Some(e_tag.to_string()),
+            e_tag: Some(e_tag),
             version: None,
         })
     }
 
-    async fn put_multipart_opts(
-        &self,
-        location: &Path,
-        opts: PutMultipartOptions,
-    ) -> Result<Box<dyn MultipartUpload>> {
-        Ok(Box::new(multipart::InMemoryUpload::new(
-            Arc::clone(&self.storage),
-            location.clone(),
-            opts.attributes,
-        )))
-    }
-
-    async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
+    /// The work of a get; see [`InMemory::put_now`].
+    fn get_now(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
         // This store keeps no versions. Serving the current object for a request that names
         // a version would hand back content the caller did not ask for, so it is refused.
         if let Some(version) = options.version {
@@ -174,6 +160,75 @@ impl ObjectStore for InMemory {
             attributes,
         })
     }
+}
+
+/// How many objects a listing copies out per acquisition of the lock.
+const LIST_BATCH: usize = 1000;
+
+impl InMemory {
+    /// Lists in batches: each batch is read under the lock and the next resumes after the
+    /// last key, so a large listing neither copies the whole store at once nor holds the
+    /// lock for long. Like a paginated listing on S3, it sees every object that exists for
+    /// its whole duration, in order.
+    fn list_stream(
+        &self,
+        prefix: Option<&Path>,
+        offset: Option<&Path>,
+    ) -> BoxStream<'static, Result<ObjectMeta>> {
+        let storage = Arc::clone(&self.storage);
+        let prefix = prefix.map_or_else(String::new, |p| p.as_ref().to_string());
+        let after = offset.map(|o| o.as_ref().to_string());
+        futures::stream::unfold(Some(after), move |state| {
+            let Some(after) = state else {
+                return futures::future::ready(None);
+            };
+            let batch = read(&storage).list_batch(&prefix, after.as_deref(), LIST_BATCH);
+            let next = (batch.len() == LIST_BATCH)
+                .then(|| batch.last().map(|m| m.location.as_ref().to_string()));
+            futures::future::ready(Some((
+                futures::stream::iter(batch.into_iter().map(Ok)),
+                next,
+            )))
+        })
+        .flatten()
+        .boxed()
+    }
+}
+
+#[async_trait]
+impl ObjectStore for InMemory {
+    async fn put(&self, location: &Path, payload: PutPayload) -> Result<PutResult> {
+        self.put_now(location, payload, PutOptions::default())
+    }
+
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> Result<PutResult> {
+        self.put_now(location, payload, opts)
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: PutMultipartOptions,
+    ) -> Result<Box<dyn MultipartUpload>> {
+        Ok(Box::new(multipart::InMemoryUpload::new(
+            Arc::clone(&self.storage),
+            location.clone(),
+            opts.attributes,
+        )))
+    }
+
+    async fn get(&self, location: &Path) -> Result<GetResult> {
+        self.get_now(location, GetOptions::default())
+    }
+
+    async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
+        self.get_now(location, options)
+    }
 
     async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
         let data = read(&self.storage).get(location)?.data.clone();
@@ -204,9 +259,7 @@ impl ObjectStore for InMemory {
     }
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
-        let root = Path::ROOT;
-        let items = read(&self.storage).list(prefix.unwrap_or(&root), None);
-        futures::stream::iter(items).boxed()
+        self.list_stream(prefix, None)
     }
 
     fn list_with_offset(
@@ -214,37 +267,12 @@ impl ObjectStore for InMemory {
         prefix: Option<&Path>,
         offset: &Path,
     ) -> BoxStream<'static, Result<ObjectMeta>> {
-        let root = Path::ROOT;
-        let items = read(&self.storage).list(prefix.unwrap_or(&root), Some(offset));
-        futures::stream::iter(items).boxed()
+        self.list_stream(prefix, Some(offset))
     }
 
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
-        let root = Path::ROOT;
-        let prefix = prefix.unwrap_or(&root);
-        let mut common_prefixes = BTreeSet::new();
-        let mut objects = Vec::new();
-        let storage = read(&self.storage);
-        for (key, entry) in storage.map.range(prefix..) {
-            if !key.as_ref().starts_with(prefix.as_ref()) {
-                break;
-            }
-            let Some(mut rest) = key.prefix_match(prefix) else {
-                continue; // e.g. `foobar` under prefix `foo`
-            };
-            let Some(first) = rest.next() else {
-                continue; // the object at the prefix itself is not below it
-            };
-            if rest.next().is_some() {
-                common_prefixes.insert(prefix.child(first));
-            } else {
-                objects.push(entry.meta(key));
-            }
-        }
-        Ok(ListResult {
-            common_prefixes: common_prefixes.into_iter().collect(),
-            objects,
-        })
+        let prefix = prefix.map_or("", |p| p.as_ref());
+        Ok(read(&self.storage).list_level(prefix))
     }
 
     /// The copy is a new write: it gets a fresh e-tag and modification time, and the

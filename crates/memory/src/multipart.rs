@@ -3,7 +3,7 @@
 
 use crate::InMemory;
 use crate::error::MemoryError;
-use crate::storage::{Storage, write};
+use crate::storage::{Entry, Storage, write};
 use async_trait::async_trait;
 use bytes::Bytes;
 use ostore_core::path::Path;
@@ -64,10 +64,10 @@ impl MultipartUpload for InMemoryUpload {
     async fn complete(&mut self) -> Result<PutResult> {
         // The parts are kept, so completing again writes the same object again.
         let data = join(self.parts.iter().flat_map(|p| p.iter().cloned()));
-        let e_tag =
-            write(&self.storage).insert(self.location.clone(), data, self.attributes.clone());
+        let entry = Entry::new(data, self.attributes.clone());
+        let e_tag = write(&self.storage).insert(self.location.clone(), entry);
         Ok(PutResult {
-            e_tag: Some(e_tag.to_string()),
+            e_tag: Some(e_tag),
             version: None,
         })
     }
@@ -135,9 +135,10 @@ impl MultipartStore for InMemory {
         };
         // Joining copies (unless there is one part), so it happens outside the lock.
         let data = join(chunks.into_iter());
-        let e_tag = write(&self.storage).insert(path.clone(), data, Attributes::new());
+        let entry = Entry::new(data, Attributes::new());
+        let e_tag = write(&self.storage).insert(path.clone(), entry);
         Ok(PutResult {
-            e_tag: Some(e_tag.to_string()),
+            e_tag: Some(e_tag),
             version: None,
         })
     }

@@ -4,10 +4,11 @@
 use crate::error::MemoryError;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use ostore_core::path::Path;
-use ostore_core::{Attributes, Error, ObjectMeta, PutMode, Result};
+use ostore_core::path::{DELIMITER, Path};
+use ostore_core::{Attributes, Error, ListResult, ObjectMeta, PutMode, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// One stored object.
@@ -16,17 +17,34 @@ pub(crate) struct Entry {
     pub(crate) data: Bytes,
     pub(crate) last_modified: DateTime<Utc>,
     pub(crate) attributes: Attributes,
-    pub(crate) e_tag: u64,
+    pub(crate) e_tag: String,
 }
 
+/// Source of e-tags: unique across every store of the process, so a forked store can never
+/// hand out an e-tag its origin already used for another version of the same key.
+static NEXT_E_TAG: AtomicU64 = AtomicU64::new(0);
+
 impl Entry {
+    /// A new version of an object, stamped with a fresh e-tag and the current time.
+    ///
+    /// Built before the store's lock is taken, so the lock covers only the map update.
+    pub(crate) fn new(data: Bytes, attributes: Attributes) -> Self {
+        let e_tag = NEXT_E_TAG.fetch_add(1, Ordering::Relaxed);
+        Self {
+            data,
+            last_modified: Utc::now(),
+            attributes,
+            e_tag: format_e_tag(e_tag),
+        }
+    }
+
     /// The metadata of this entry when stored at `location`.
     pub(crate) fn meta(&self, location: &Path) -> ObjectMeta {
         ObjectMeta {
             location: location.clone(),
             last_modified: self.last_modified,
             size: self.data.len() as u64,
-            e_tag: Some(self.e_tag.to_string()),
+            e_tag: Some(self.e_tag.clone()),
             version: None,
         }
     }
@@ -51,59 +69,47 @@ impl Storage {
         id
     }
 
-    /// Writes `data` at `location` under `mode`, stamping a fresh e-tag and modification
-    /// time; returns the e-tag. Nothing changes (and no e-tag is used up) on failure.
-    pub(crate) fn put(
-        &mut self,
-        location: &Path,
-        data: Bytes,
-        attributes: Attributes,
-        mode: PutMode,
-    ) -> Result<u64> {
+    /// Stores `entry` at `key` under `mode`; returns the entry's e-tag. Nothing changes on
+    /// failure.
+    pub(crate) fn put(&mut self, key: Path, entry: Entry, mode: PutMode) -> Result<String> {
         match mode {
             PutMode::Overwrite => {}
             PutMode::Create => {
-                if self.map.contains_key(location) {
-                    return Err(already_exists(location));
+                if self.map.contains_key(&key) {
+                    return Err(already_exists(&key));
                 }
             }
             PutMode::Update(expected) => {
                 // A missing object fails the precondition (as a conditional request to a
                 // service would), before the e-tag is even looked at.
-                let Some(existing) = self.map.get(location) else {
+                let Some(existing) = self.map.get(&key) else {
                     return Err(Error::Precondition {
-                        path: location.to_string(),
-                        source: format!("no object at {location} to update").into(),
+                        path: key.to_string(),
+                        source: format!("no object at {key} to update").into(),
                     });
                 };
                 let expected = expected
                     .e_tag
                     .ok_or_else(|| Error::from(MemoryError::MissingETag))?;
-                let current = existing.e_tag.to_string();
-                if current != expected {
+                if existing.e_tag != expected {
                     return Err(Error::Precondition {
-                        path: location.to_string(),
+                        path: key.to_string(),
                         source: format!(
-                            "e-tag of {location} is {current}, not the expected {expected}"
+                            "e-tag of {key} is {}, not the expected {expected}",
+                            existing.e_tag
                         )
                         .into(),
                     });
                 }
             }
         }
-        Ok(self.insert(location.clone(), data, attributes))
+        Ok(self.insert(key, entry))
     }
 
-    /// Inserts or replaces the object at `location` unconditionally; returns its e-tag.
-    pub(crate) fn insert(&mut self, location: Path, data: Bytes, attributes: Attributes) -> u64 {
-        let e_tag = self.next_id();
-        let entry = Entry {
-            data,
-            last_modified: Utc::now(),
-            attributes,
-            e_tag,
-        };
-        self.map.insert(location, entry);
+    /// Inserts or replaces the object at `key` unconditionally; returns its e-tag.
+    pub(crate) fn insert(&mut self, key: Path, entry: Entry) -> String {
+        let e_tag = entry.e_tag.clone();
+        self.map.insert(key, entry);
         e_tag
     }
 
@@ -123,31 +129,75 @@ impl Storage {
         remove_source: bool,
     ) -> Result<()> {
         let source = self.get(from)?;
-        let (data, attributes) = (source.data.clone(), source.attributes.clone());
+        let entry = Entry::new(source.data.clone(), source.attributes.clone());
         if create && self.map.contains_key(to) {
             return Err(already_exists(to));
         }
         if remove_source {
             self.map.remove(from);
         }
-        self.insert(to.clone(), data, attributes);
+        self.insert(to.clone(), entry);
         Ok(())
     }
 
-    /// The metadata of the objects strictly below `prefix` (segment-wise), in key order,
-    /// starting after `offset` if given. An object whose path equals `prefix` is not below
-    /// it and is left out.
-    pub(crate) fn list(&self, prefix: &Path, offset: Option<&Path>) -> Vec<Result<ObjectMeta>> {
-        let start = match offset {
-            Some(offset) if offset >= prefix => Bound::Excluded(offset),
-            _ => Bound::Included(prefix),
+    /// Up to `limit` objects strictly below `prefix` (segment-wise), in key order, starting
+    /// after `after` if given. An object whose path equals `prefix` is not below it.
+    pub(crate) fn list_batch(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Vec<ObjectMeta> {
+        let below = below(prefix);
+        let start = match after {
+            Some(after) if after >= below.as_str() => Bound::Excluded(after),
+            _ => Bound::Included(below.as_str()),
         };
         self.map
-            .range::<Path, _>((start, Bound::Unbounded))
-            .take_while(|(key, _)| key.as_ref().starts_with(prefix.as_ref()))
-            .filter(|(key, _)| is_strictly_below(key, prefix))
-            .map(|(key, entry)| Ok(entry.meta(key)))
+            .range::<str, _>((start, Bound::Unbounded))
+            .take_while(|(key, _)| key.as_ref().starts_with(below.as_str()))
+            .take(limit)
+            .map(|(key, entry)| entry.meta(key))
             .collect()
+    }
+
+    /// The objects directly below `prefix` and the prefixes one level deeper, both sorted.
+    ///
+    /// Each deeper prefix costs one seek, not a visit of every object beneath it: after
+    /// `dir/sub` is found, the scan resumes at `dir/sub0`, the first key past `dir/sub/…`
+    /// (`0` being the character after `/`).
+    pub(crate) fn list_level(&self, prefix: &str) -> ListResult {
+        let below = below(prefix);
+        let mut result = ListResult::default();
+        let mut cursor = below.clone();
+        'seek: loop {
+            let range = self
+                .map
+                .range::<str, _>((Bound::Included(cursor.as_str()), Bound::Unbounded));
+            for (key, entry) in range {
+                let Some(rest) = key.as_ref().strip_prefix(below.as_str()) else {
+                    break 'seek;
+                };
+                match rest.find(DELIMITER_CHAR) {
+                    None => result.objects.push(entry.meta(key)),
+                    Some(i) => {
+                        let common = &key.as_ref()[..below.len() + i];
+                        // `common` is a run of the key's own valid segments.
+                        result
+                            .common_prefixes
+                            .push(Path::parse(common).unwrap_or_default());
+                        cursor.clear();
+                        cursor.push_str(common);
+                        cursor.push(AFTER_DELIMITER);
+                        continue 'seek;
+                    }
+                }
+            }
+            break;
+        }
+        // Found in key order, where `a-b/` and `a.b/` come before `a/`; reported in path order.
+        result.common_prefixes.sort_unstable();
+        result
     }
 
     /// Starts a `MultipartStore` upload and returns its id.
@@ -172,10 +222,37 @@ impl Storage {
     }
 }
 
-/// Whether `key` is `prefix` followed by at least one more segment.
-pub(crate) fn is_strictly_below(key: &Path, prefix: &Path) -> bool {
-    key.prefix_match(prefix)
-        .is_some_and(|mut rest| rest.next().is_some())
+/// The string every key strictly below `prefix` starts with: `prefix/`, or nothing for the
+/// root.
+fn below(prefix: &str) -> String {
+    if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}{DELIMITER}")
+    }
+}
+
+/// The delimiter as a character: searching for a `char` is a byte scan, for a `&str` it is
+/// a general substring search.
+const DELIMITER_CHAR: char = '/';
+
+/// The character right after the delimiter `/` in code point (and byte) order.
+const AFTER_DELIMITER: char = '0';
+
+/// `n` in decimal, without the formatting machinery of `to_string`.
+fn format_e_tag(mut n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    String::from_utf8_lossy(&digits[start..]).into_owned()
 }
 
 fn parse_upload_id(id: &str) -> Option<u64> {

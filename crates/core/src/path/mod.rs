@@ -123,7 +123,7 @@ impl Path {
         }
         let trimmed = trimmed.strip_suffix(DELIMITER).unwrap_or(trimmed);
 
-        for segment in trimmed.split(DELIMITER) {
+        for segment in trimmed.split(DELIMITER_CHAR) {
             if segment.is_empty() {
                 return EmptySegmentSnafu { path }.fail();
             }
@@ -333,6 +333,15 @@ impl AsRef<str> for Path {
     }
 }
 
+/// A path borrows as its encoded string, so ordered maps keyed by [`Path`] can be searched
+/// by string bounds (for example "everything after `dir/`"). Ordering, equality and hashing
+/// of a path are those of that string.
+impl std::borrow::Borrow<str> for Path {
+    fn borrow(&self) -> &str {
+        &self.raw
+    }
+}
+
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.raw)
@@ -355,7 +364,7 @@ impl From<&str> for Path {
     /// assert_eq!(Path::from("100%/#1/..").as_ref(), "100%25/%231/%2E%2E");
     /// ```
     fn from(path: &str) -> Self {
-        path.split(DELIMITER).collect()
+        path.split(DELIMITER_CHAR).collect()
     }
 }
 
