@@ -3,14 +3,12 @@
 
 use crate::error::{generic, io_error, not_found, write_error};
 use crate::lock::DirLock;
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use ostore_core::path::Path;
-use ostore_core::{Error, GetRange, ObjectMeta, PutPayload, PutResult, Result};
+use ostore_core::{Error, ObjectMeta, PutPayload, PutResult, Result};
 use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, ErrorKind, Write};
-use std::ops::Range;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -141,44 +139,6 @@ pub(crate) fn stat_object(file: &FsPath, location: &str) -> Result<Metadata> {
         return Err(not_found(location, "a directory is not an object"));
     }
     Ok(meta)
-}
-
-/// Reads `ranges` of an open object file of `len` bytes with positional reads, each into
-/// its own buffer: no whole-file read, no coalescing.
-///
-/// An empty range yields empty bytes; a range starting at or past the end is an error; a
-/// range ending past the end is cut there.
-pub(crate) fn read_ranges(
-    f: &File,
-    len: u64,
-    ranges: &[Range<u64>],
-    location: &str,
-    file: &FsPath,
-) -> Result<Vec<Bytes>> {
-    ranges
-        .iter()
-        .map(|r| {
-            if r.start >= r.end {
-                return Ok(Bytes::new());
-            }
-            let r = GetRange::Bounded(r.clone())
-                .as_range(len)
-                .map_err(|e| Error::generic(crate::error::STORE, e))?;
-            read_at(f, r, location, file)
-        })
-        .collect()
-}
-
-/// Reads exactly the bytes `r` (already within the file) at their offset.
-pub(crate) fn read_at(f: &File, r: Range<u64>, location: &str, file: &FsPath) -> Result<Bytes> {
-    let n = usize::try_from(r.end - r.start)
-        .map_err(|_| generic("range larger than the address space"))?;
-    // A zeroed allocation of this size comes from fresh (already zero) pages, so it costs no
-    // extra pass over the memory.
-    let mut buf = vec![0u8; n];
-    f.read_exact_at(&mut buf, r.start)
-        .map_err(|e| io_error("read", location, file, e))?;
-    Ok(buf.into())
 }
 
 /// fsyncs a directory, making the entries created or removed in it durable.

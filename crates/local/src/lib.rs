@@ -98,6 +98,7 @@ mod list;
 mod lock;
 mod multipart;
 mod parts;
+mod ranges;
 
 use crate::error::{generic, not_found};
 use crate::fs::{Commit, Config, Staged};
@@ -369,27 +370,26 @@ impl ObjectStore for LocalFileSystem {
     }
 
     async fn get_range(&self, location: &Path, range: Range<u64>) -> Result<Bytes> {
+        // Unlike `get_ranges`, a single empty range is an error, as in `get_opts`.
+        GetRange::Bounded(range.clone())
+            .is_valid()
+            .map_err(|e| Error::generic(error::STORE, e))?;
         let file = self.read_file(location)?;
         let location = location.to_string();
         blocking(move || {
-            let (f, m) = fs::open_object(&file, &location)?;
-            let range = GetRange::Bounded(range)
-                .as_range(m.len())
-                .map_err(|e| Error::generic(error::STORE, e))?;
-            fs::read_at(&f, range, &location, &file)
+            let part = ranges::read_ranges(&file, &location, std::slice::from_ref(&range))?;
+            Ok(part.into_iter().next().unwrap_or_default())
         })
         .await?
     }
 
+    /// Reads exactly the requested bytes in one trip to the blocking pool, into one buffer
+    /// (no coalescing: reading the gaps of a local file would only cost time).
     async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
         let file = self.read_file(location)?;
         let location = location.to_string();
         let ranges = ranges.to_vec();
-        blocking(move || {
-            let (f, m) = fs::open_object(&file, &location)?;
-            fs::read_ranges(&f, m.len(), &ranges, &location, &file)
-        })
-        .await?
+        blocking(move || ranges::read_ranges(&file, &location, &ranges)).await?
     }
 
     async fn head(&self, location: &Path) -> Result<ObjectMeta> {
