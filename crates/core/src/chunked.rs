@@ -3,7 +3,7 @@
 
 use crate::path::Path;
 use crate::{
-    GetOptions, GetResult, GetResultPayload, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
     PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
 };
 use async_trait::async_trait;
@@ -125,28 +125,7 @@ impl Stream for Rechunk {
 
 /// Turns the payload of `result` into a stream of `chunk_size` chunks.
 fn rechunk(result: GetResult, chunk_size: usize) -> GetResult {
-    let GetResult {
-        payload,
-        meta,
-        range,
-        attributes,
-    } = result;
-    let stream = match payload {
-        GetResultPayload::Stream(s) => s,
-        file @ GetResultPayload::File(..) => GetResult {
-            payload: file,
-            meta: meta.clone(),
-            range: range.clone(),
-            attributes: Default::default(),
-        }
-        .into_stream(),
-    };
-    GetResult {
-        payload: GetResultPayload::Stream(Rechunk::new(stream, chunk_size).boxed()),
-        meta,
-        range,
-        attributes,
-    }
+    result.map_stream(|s| Rechunk::new(s, chunk_size).boxed())
 }
 
 #[async_trait]
@@ -241,7 +220,7 @@ impl ObjectStore for ChunkedStore {
 mod tests {
     use super::*;
     use crate::test_util::{TestStore, pattern};
-    use crate::{Attributes, Error};
+    use crate::{Attributes, Error, GetResultPayload};
     use futures::TryStreamExt;
     use rand::Rng;
 

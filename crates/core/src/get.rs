@@ -96,6 +96,32 @@ impl GetResult {
         }
     }
 
+    /// Replaces the payload by `f` applied to it as a stream; a file payload is streamed
+    /// first. Adapters use this to wrap what they pass on.
+    pub(crate) fn map_stream(
+        self,
+        f: impl FnOnce(BoxStream<'static, Result<Bytes>>) -> BoxStream<'static, Result<Bytes>>,
+    ) -> Self {
+        let Self {
+            payload,
+            meta,
+            range,
+            attributes,
+        } = self;
+        let stream = match payload {
+            GetResultPayload::Stream(s) => s,
+            GetResultPayload::File(file, path) => {
+                file_stream(file, path, range.start, range.end).boxed()
+            }
+        };
+        Self {
+            payload: GetResultPayload::Stream(f(stream)),
+            meta,
+            range,
+            attributes,
+        }
+    }
+
     /// Turns the payload into a stream of chunks, whatever its kind.
     pub fn into_stream(self) -> BoxStream<'static, Result<Bytes>> {
         match self.payload {

@@ -4,8 +4,8 @@
 use crate::multipart::{MultipartId, MultipartStore, PartId};
 use crate::path::Path;
 use crate::{
-    Attributes, GetOptions, GetResult, GetResultPayload, ListResult, MultipartUpload, ObjectMeta,
-    ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result, UploadPart,
+    GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult, Result, UploadPart,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -164,29 +164,7 @@ fn throttle_payload(result: GetResult, per_byte: Duration) -> GetResult {
     if per_byte.is_zero() {
         return result;
     }
-    let GetResult {
-        payload,
-        meta,
-        range,
-        attributes,
-    } = result;
-    let stream = match payload {
-        GetResultPayload::Stream(s) => s,
-        file @ GetResultPayload::File(..) => GetResult {
-            payload: file,
-            meta: meta.clone(),
-            range: range.clone(),
-            attributes: Attributes::new(),
-        }
-        .into_stream(),
-    };
-    let stream = delay_items(stream, move |b: &Bytes| times(per_byte, b.len() as u64));
-    GetResult {
-        payload: GetResultPayload::Stream(stream),
-        meta,
-        range,
-        attributes,
-    }
+    result.map_stream(|s| delay_items(s, move |b: &Bytes| times(per_byte, b.len() as u64)))
 }
 
 #[async_trait]
