@@ -1,8 +1,8 @@
 //! Concurrent writers: compare-and-swap within a process and across processes, and races
 //! of `PutMode::Create`.
 //!
-//! The cross-process test runs this test binary again (the ignored `child_main` test) with
-//! an environment variable selecting what the child does.
+//! The cross-process test runs this test binary again, running the same test, with an
+//! environment variable that makes it the child.
 
 use ostore_core::path::Path;
 use ostore_core::{Error, ObjectStore, PutMode, PutOptions, UpdateVersion};
@@ -70,8 +70,12 @@ async fn cas_increments_from_tasks_sum_exactly() {
     assert_eq!(counter_value(&store).await, 400, "{retries} retries");
 }
 
+/// Runs as the parent; run again by itself with `CHILD_DIR` set, it is one of the children.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cas_increments_from_processes_sum_exactly() {
+    if let Ok(dir) = std::env::var(CHILD_DIR) {
+        return child_increments(dir).await;
+    }
     let dir = tempfile::tempdir().unwrap();
     let store = LocalFileSystem::new_with_prefix(dir.path()).unwrap();
     store.put(&counter(), "0".into()).await.unwrap();
@@ -79,7 +83,11 @@ async fn cas_increments_from_processes_sum_exactly() {
     let children: Vec<_> = (0..3)
         .map(|_| {
             Command::new(&exe)
-                .args(["child_main", "--exact", "--ignored", "--test-threads=1"])
+                .args([
+                    "cas_increments_from_processes_sum_exactly",
+                    "--exact",
+                    "--test-threads=1",
+                ])
                 .env(CHILD_DIR, dir.path())
                 .env(CHILD_INCREMENTS, "30")
                 .stdout(Stdio::null())
@@ -100,10 +108,8 @@ async fn cas_increments_from_processes_sum_exactly() {
 }
 
 /// The child process of `cas_increments_from_processes_sum_exactly`.
-#[tokio::test]
-#[ignore = "entry point of the child processes of cas_increments_from_processes_sum_exactly"]
-async fn child_main() {
-    let dir = std::env::var(CHILD_DIR).expect("run by cas_increments_from_processes_sum_exactly");
+/// One child of `cas_increments_from_processes_sum_exactly`: its share of the increments.
+async fn child_increments(dir: String) {
     let n: usize = std::env::var(CHILD_INCREMENTS).unwrap().parse().unwrap();
     let store = LocalFileSystem::new_with_prefix(dir).unwrap();
     for _ in 0..n {

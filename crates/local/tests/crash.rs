@@ -1,4 +1,4 @@
-//! Crash safety: a child process (this test binary run again, see `crash_child_main`) keeps
+//! Crash safety: a child process (this test binary running the same test, see `crash_child`) keeps
 //! writing large objects with puts, multipart uploads and copies while the parent kills it
 //! with SIGKILL at random moments. After each kill every listed object must read back whole
 //! with exactly the content it was written with, and no staging file may be listed.
@@ -61,8 +61,12 @@ fn verify(key: &str, data: &[u8]) {
     }
 }
 
+/// Runs as the parent; run again by itself with `CHILD_DIR` set, it is the child.
 #[test]
 fn objects_survive_sigkill_whole_or_not_at_all() {
+    if let Ok(dir) = std::env::var(CHILD_DIR) {
+        return crash_child(dir);
+    }
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -77,9 +81,8 @@ fn objects_survive_sigkill_whole_or_not_at_all() {
     for round in 0..30 {
         let mut child = Command::new(&exe)
             .args([
-                "crash_child_main",
+                "objects_survive_sigkill_whole_or_not_at_all",
                 "--exact",
-                "--ignored",
                 "--test-threads=1",
             ])
             .env(CHILD_DIR, dir.path())
@@ -129,11 +132,17 @@ fn objects_survive_sigkill_whole_or_not_at_all() {
     );
 }
 
-/// The writer killed by `objects_survive_sigkill_whole_or_not_at_all`: loops forever.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "entry point of the child process of objects_survive_sigkill_whole_or_not_at_all"]
-async fn crash_child_main() {
-    let dir = std::env::var(CHILD_DIR).expect("run by objects_survive_sigkill_whole_or_not_at_all");
+/// The writer killed by `objects_survive_sigkill_whole_or_not_at_all`: loops until killed.
+fn crash_child(dir: String) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(crash_child_writes(dir));
+}
+
+async fn crash_child_writes(dir: String) {
     let fsync = std::env::var(CHILD_FSYNC).is_ok_and(|v| v == "1");
     let store = LocalFileSystem::new_with_prefix(dir)
         .unwrap()
