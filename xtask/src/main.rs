@@ -74,7 +74,7 @@ fn test() -> Result<(), String> {
                 "warnings",
             ],
         ),
-        Step::cargo("test", &["test", "--workspace"]),
+        Step::cargo("test", &["test", "--workspace"]).counting_tests(),
         Step::cargo("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
     ];
     // Emulators must be up before the tests and are stopped when the guard drops, which

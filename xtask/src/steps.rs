@@ -2,8 +2,9 @@
 
 use std::ffi::OsString;
 use std::fmt;
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// One command of a sequence, with the environment variables it needs.
@@ -13,6 +14,55 @@ pub(crate) struct Step {
     program: OsString,
     args: Vec<String>,
     envs: Vec<(String, String)>,
+    count_tests: bool,
+}
+
+/// Test counts summed over the `test result:` lines of libtest.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TestCounts {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl TestCounts {
+    /// Adds the counts of a libtest summary line such as
+    /// `test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; ...`.
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim_start().strip_prefix("test result: ") else {
+            return;
+        };
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(kind), Some(n)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let Ok(n) = n.parse::<u64>() else { continue };
+            match kind {
+                "passed" => self.passed += n,
+                "failed" => self.failed += n,
+                "ignored" => self.ignored += n,
+                _ => {}
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.ignored += other.ignored;
+    }
+}
+
+impl fmt::Display for TestCounts {
+    /// The plain summary line: `tests: N passed, N failed[, N skipped]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tests: {} passed, {} failed", self.passed, self.failed)?;
+        if self.ignored > 0 {
+            write!(f, ", {} skipped", self.ignored)?;
+        }
+        Ok(())
+    }
 }
 
 impl Step {
@@ -23,6 +73,7 @@ impl Step {
             program: program.into(),
             args: args.iter().map(|arg| (*arg).to_owned()).collect(),
             envs: Vec::new(),
+            count_tests: false,
         }
     }
 
@@ -38,16 +89,41 @@ impl Step {
         self
     }
 
-    /// Runs the step in `dir`, inheriting stdio; fails unless it exits successfully.
-    fn run(&self, dir: &Path) -> Result<(), String> {
-        let status = Command::new(&self.program)
+    /// Counts the tests the step runs from its libtest output, which is still shown as it
+    /// comes.
+    pub(crate) fn counting_tests(mut self) -> Self {
+        self.count_tests = true;
+        self
+    }
+
+    /// Runs the step in `dir`; fails unless it exits successfully.
+    fn run(&self, dir: &Path) -> Result<TestCounts, String> {
+        let mut command = Command::new(&self.program);
+        command
             .args(&self.args)
             .envs(self.envs.iter().map(|(k, v)| (k, v)))
-            .current_dir(dir)
-            .status()
-            .map_err(|e| format!("could not start `{self}`: {e}"))?;
+            .current_dir(dir);
+        let mut counts = TestCounts::default();
+        let status = if self.count_tests {
+            let mut child = command
+                .stdout(Stdio::piped())
+                .spawn()
+                .map_err(|e| format!("could not start `{self}`: {e}"))?;
+            if let Some(out) = child.stdout.take() {
+                let mut stdout = std::io::stdout().lock();
+                for line in BufReader::new(out).lines() {
+                    let line = line.map_err(|e| format!("reading the output of `{self}`: {e}"))?;
+                    counts.add_line(&line);
+                    let _ = writeln!(stdout, "{line}");
+                }
+            }
+            child.wait()
+        } else {
+            command.status()
+        }
+        .map_err(|e| format!("could not run `{self}`: {e}"))?;
         if status.success() {
-            Ok(())
+            Ok(counts)
         } else {
             Err(format!(
                 "step `{}` ({self}) exited with {status}",
@@ -80,6 +156,7 @@ impl fmt::Display for Step {
 pub(crate) fn run_steps(dir: &Path, steps: &[Step]) -> Result<(), String> {
     let total = Instant::now();
     let mut timings = Vec::with_capacity(steps.len());
+    let mut counts = TestCounts::default();
     for (index, step) in steps.iter().enumerate() {
         eprintln!(
             "\n==> [{}/{}] {}: {step}",
@@ -91,10 +168,10 @@ pub(crate) fn run_steps(dir: &Path, steps: &[Step]) -> Result<(), String> {
         let result = step.run(dir);
         let elapsed = start.elapsed();
         match &result {
-            Ok(()) => eprintln!("<== {} ok in {}", step.name, seconds(elapsed)),
+            Ok(_) => eprintln!("<== {} ok in {}", step.name, seconds(elapsed)),
             Err(_) => eprintln!("<== {} FAILED after {}", step.name, seconds(elapsed)),
         }
-        result?;
+        counts.merge(result?);
         timings.push((step.name.as_str(), elapsed));
     }
     if steps.len() > 1 {
@@ -107,9 +184,29 @@ pub(crate) fn run_steps(dir: &Path, steps: &[Step]) -> Result<(), String> {
             eprintln!("  {name:<10} {}", seconds(elapsed));
         }
     }
+    if steps.iter().any(|s| s.count_tests) {
+        // The last line: what a CI reader looks for.
+        println!("{counts}");
+    }
     Ok(())
 }
 
 fn seconds(duration: Duration) -> String {
     format!("{:.1}s", duration.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_libtest_summaries() {
+        let mut c = TestCounts::default();
+        c.add_line("test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s");
+        c.add_line(
+            "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out",
+        );
+        c.add_line("test foo ... ok");
+        assert_eq!(c.to_string(), "tests: 15 passed, 2 failed, 1 skipped");
+    }
 }
