@@ -132,26 +132,26 @@ impl InMemory {
         if let Some(version) = options.version {
             return Err(error::VersionUnsupportedSnafu { version }.build().into());
         }
-        let (meta, data, attributes) = {
+        // Everything is taken from the entry under the (shared) lock, so the object's bytes
+        // are referenced once, by the slice handed out: no clone of the whole buffer that
+        // is sliced and dropped again (each is an atomic update of a shared count).
+        let (meta, range, chunk, attributes) = {
             let storage = read(&self.storage);
             let entry = storage.get(location)?;
-            (
-                entry.meta(location),
-                entry.data.clone(),
-                entry.attributes.clone(),
-            )
-        };
-        options.check_preconditions(&meta)?;
-        let range = match &options.range {
-            Some(range) => range.as_range(meta.size).context(RangeSnafu)?,
-            None => 0..meta.size,
-        };
-        let payload = if options.head {
-            futures::stream::empty().boxed()
-        } else {
+            let meta = entry.meta(location);
+            options.check_preconditions(&meta)?;
+            let range = match &options.range {
+                Some(range) => range.as_range(meta.size).context(RangeSnafu)?,
+                None => 0..meta.size,
+            };
             // `range` lies within the object, so both ends fit in `usize`.
-            let chunk = data.slice(range.start as usize..range.end as usize);
-            futures::stream::once(futures::future::ready(Ok(chunk))).boxed()
+            let chunk =
+                (!options.head).then(|| entry.data.slice(range.start as usize..range.end as usize));
+            (meta, range, chunk, entry.attributes.clone())
+        };
+        let payload = match chunk {
+            Some(chunk) => futures::stream::once(futures::future::ready(Ok(chunk))).boxed(),
+            None => futures::stream::empty().boxed(),
         };
         Ok(GetResult {
             payload: GetResultPayload::Stream(payload),
