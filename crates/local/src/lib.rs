@@ -65,7 +65,10 @@
 //! [`Error::NotImplemented`]) and tags are ignored, as in `object_store`. Deleting a missing
 //! object fails with [`Error::NotFound`], as in `object_store`. Beyond it: compare-and-swap,
 //! sorted listings, permission errors reported as [`Error::PermissionDenied`], and a
-//! directory or a path below a file read as [`Error::NotFound`].
+//! directory or a path below a file read as [`Error::NotFound`]. A read that names a
+//! version fails with [`Error::NotSupported`] instead of silently serving the current file.
+//! A writer killed mid-write leaves its invisible staging file behind; nothing sweeps those
+//! up yet.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -333,11 +336,10 @@ impl ObjectStore for LocalFileSystem {
         .await?
     }
 
-    /// Reads an object. `options.version` is ignored, as by `object_store`: this store keeps
-    /// no versions.
+    /// Reads an object. A request for a version fails with [`Error::NotSupported`]: this
+    /// store keeps no versions (`object_store` ignores the option and serves the current
+    /// object, which is not the version asked for).
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
-        // A file has no earlier versions; serving the current content for a request that
-        // names a version would hand back bytes the caller did not ask for.
         if let Some(version) = &options.version {
             return Err(Error::NotSupported {
                 source: format!(
