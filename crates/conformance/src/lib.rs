@@ -142,13 +142,20 @@ where
 /// a [`Fixture`]: any `ObjectStore`, or a `Fixture` built to expose a `MultipartStore` or to
 /// keep a temporary directory alive. Items of the enclosing module are in scope.
 ///
-/// ```ignore
-/// conformance_tests!(memory, || async { Fixture::with_multipart_store(InMemory::new()) },
-///     Capabilities::full());
-/// conformance_tests!(local, sync || {
-///     let dir = tempfile::tempdir().unwrap();
-///     Fixture::new(LocalFileSystem::new_with_prefix(dir.path()).unwrap()).keep_alive(dir)
-/// }, Capabilities::full().without_attributes("a file has no place for them"));
+/// ```no_run
+/// use ostore_conformance::{Capabilities, Fixture, conformance_tests};
+/// use ostore_memory::InMemory;
+///
+/// conformance_tests!(
+///     memory,
+///     || async { Fixture::with_multipart_store(InMemory::new()) },
+///     Capabilities::full().without_get_version("InMemory keeps no earlier versions")
+/// );
+/// // A store built without awaiting, wrapped to keep its directory alive:
+/// // conformance_tests!(local, sync || {
+/// //     let dir = tempfile::tempdir().unwrap();
+/// //     Fixture::new(LocalFileSystem::new_with_prefix(dir.path()).unwrap()).keep_alive(dir)
+/// // }, Capabilities::full().without_attributes("a file has no place for them"));
 /// ```
 #[macro_export]
 macro_rules! conformance_tests {
