@@ -10,7 +10,6 @@ fn caps() -> Capabilities {
         .without_nested_object_and_prefix("a file and a directory cannot share a name")
         .without_attributes("a file has nowhere to keep attributes")
         .without_get_version("a file has no earlier versions")
-        .without_multipart_store("LocalFileSystem does not implement MultipartStore")
         .with_delete_missing(DeleteMissing::NotFound)
 }
 
@@ -18,7 +17,7 @@ fn caps() -> Capabilities {
 fn store(configure: fn(LocalFileSystem) -> LocalFileSystem) -> Fixture {
     let dir = tempfile::tempdir().expect("creating a temporary directory");
     let store = LocalFileSystem::new_with_prefix(dir.path()).expect("opening the store");
-    Fixture::new(configure(store)).keep_alive(dir)
+    Fixture::with_multipart_store(configure(store)).keep_alive(dir)
 }
 
 conformance_tests!(no_fsync, sync || store(|s| s.with_fsync(false)), caps());
