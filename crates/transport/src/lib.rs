@@ -7,3 +7,4 @@
 
 pub mod credential;
 pub use credential::{CredentialProvider, StaticCredentialProvider};
+pub mod status;
