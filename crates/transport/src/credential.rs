@@ -158,7 +158,18 @@ impl<T: Clone + Send> TokenCache<T> {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
-        let _fetching = self.fetch_lock.lock().await;
+        let _fetching = match self.fetch_lock.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => {
+                // A refresh is under way. A token that has not expired yet is still good:
+                // serve it rather than queue behind the fetch (which, while the token
+                // service is down, could mean waiting for one failing fetch after another).
+                if let Some(token) = self.unexpired() {
+                    return Ok(token);
+                }
+                self.fetch_lock.lock().await
+            }
+        };
         // Another caller may have refreshed the token while this one waited.
         if let Some(token) = self.fresh() {
             return Ok(token);
@@ -169,23 +180,16 @@ impl<T: Clone + Send> TokenCache<T> {
                 *self.lock() = Some(new);
                 Ok(token)
             }
-            Err(e) => {
-                let now = Instant::now();
-                let still_valid = self.lock().as_ref().and_then(|t| match t.expiry {
-                    Some(expiry) if expiry > now => Some(t.token.clone()),
-                    _ => None,
-                });
-                match still_valid {
-                    Some(token) => {
-                        tracing::warn!(
-                            error = %e,
-                            "token refresh failed; serving the cached token until it expires"
-                        );
-                        Ok(token)
-                    }
-                    None => Err(e),
+            Err(e) => match self.unexpired() {
+                Some(token) => {
+                    tracing::warn!(
+                        error = %e,
+                        "token refresh failed; serving the cached token until it expires"
+                    );
+                    Ok(token)
                 }
-            }
+                None => Err(e),
+            },
         }
     }
 
@@ -197,6 +201,16 @@ impl<T: Clone + Send> TokenCache<T> {
         let mut cached = self.lock();
         if cached.as_ref().is_some_and(|t| matches(&t.token)) {
             *cached = None;
+        }
+    }
+
+    /// The cached token, if it has not expired yet (however close it is to expiring).
+    fn unexpired(&self) -> Option<T> {
+        let cached = self.lock();
+        let t = cached.as_ref()?;
+        match t.expiry {
+            Some(expiry) if expiry <= Instant::now() => None,
+            _ => Some(t.token.clone()),
         }
     }
 
@@ -395,6 +409,42 @@ mod tests {
         for task in tasks {
             assert_eq!(task.await.unwrap().unwrap(), "t");
         }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callers_during_a_slow_refresh_get_the_old_token_at_once() {
+        let cache = Arc::new(TokenCache::default());
+        let calls = AtomicUsize::new(0);
+        fetch_ok(&cache, &calls, "old", Some(HOUR)).await.unwrap();
+        advance(HOUR - Duration::from_secs(60)).await; // inside the margin, not expired
+        let refresher = {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move {
+                cache
+                    .get_or_insert_with(|| async {
+                        sleep(Duration::from_secs(30)).await;
+                        Ok(token("new", Some(HOUR)))
+                    })
+                    .await
+            })
+        };
+        tokio::task::yield_now().await; // let the refresh start and hold the fetch lock
+        let started = tokio::time::Instant::now();
+        assert_eq!(
+            fetch_ok(&cache, &calls, "x", Some(HOUR)).await.unwrap(),
+            "old"
+        );
+        assert_eq!(
+            started.elapsed(),
+            Duration::ZERO,
+            "must not wait for the refresh"
+        );
+        assert_eq!(refresher.await.unwrap().unwrap(), "new");
+        assert_eq!(
+            fetch_ok(&cache, &calls, "x", Some(HOUR)).await.unwrap(),
+            "new"
+        );
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
