@@ -4,3 +4,9 @@
 //! else. This first part holds the pieces that need no network: client options and their
 //! configuration keys, retry and backoff policy, credential providers with a token cache,
 //! and the mapping of HTTP responses to [`ostore_core::Error`].
+
+pub mod config;
+pub mod retry;
+
+pub use config::{Certificate, ClientConfigKey, ClientOptions};
+pub use retry::{BackoffConfig, RetryConfig};
