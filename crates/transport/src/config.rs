@@ -417,18 +417,18 @@ impl Certificate {
 /// when read through the getters, which return an error naming the key and the value.
 ///
 /// `Debug` hides the credentials of a proxy URL (`http://***@proxy:8080`).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ClientOptions {
     user_agent: Option<ConfigValue<HeaderValue>>,
     root_certificates: Vec<Certificate>,
     content_type_map: HashMap<String, String>,
     default_content_type: Option<String>,
     default_headers: Option<HeaderMap>,
-    proxy_url: Option<String>,
+    proxy_url: Option<ProxyUrl>,
     proxy_ca_certificate: Option<String>,
     proxy_excludes: Option<String>,
     allow_http: ConfigValue<bool>,
-    allow_insecure: ConfigValue<bool>,
+    allow_invalid_certificates: ConfigValue<bool>,
     timeout: Option<ConfigValue<Duration>>,
     connect_timeout: Option<ConfigValue<Duration>>,
     read_timeout: Option<ConfigValue<Duration>>,
@@ -443,35 +443,13 @@ pub struct ClientOptions {
     randomize_addresses: ConfigValue<bool>,
 }
 
-impl fmt::Debug for ClientOptions {
+/// A proxy URL whose `Debug` hides any `user:password@` part.
+#[derive(Clone)]
+struct ProxyUrl(String);
+
+impl fmt::Debug for ProxyUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientOptions")
-            .field("user_agent", &self.user_agent)
-            .field("root_certificates", &self.root_certificates)
-            .field("content_type_map", &self.content_type_map)
-            .field("default_content_type", &self.default_content_type)
-            .field("default_headers", &self.default_headers)
-            .field("proxy_url", &self.proxy_url.as_deref().map(redact_url))
-            .field("proxy_ca_certificate", &self.proxy_ca_certificate)
-            .field("proxy_excludes", &self.proxy_excludes)
-            .field("allow_http", &self.allow_http)
-            .field("allow_insecure", &self.allow_insecure)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("read_timeout", &self.read_timeout)
-            .field("pool_idle_timeout", &self.pool_idle_timeout)
-            .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
-            .field("http2_keep_alive_interval", &self.http2_keep_alive_interval)
-            .field("http2_keep_alive_timeout", &self.http2_keep_alive_timeout)
-            .field(
-                "http2_keep_alive_while_idle",
-                &self.http2_keep_alive_while_idle,
-            )
-            .field("http2_max_frame_size", &self.http2_max_frame_size)
-            .field("http1_only", &self.http1_only)
-            .field("http2_only", &self.http2_only)
-            .field("randomize_addresses", &self.randomize_addresses)
-            .finish()
+        fmt::Debug::fmt(&redact_url(&self.0), f)
     }
 }
 
@@ -487,7 +465,7 @@ impl Default for ClientOptions {
             proxy_ca_certificate: None,
             proxy_excludes: None,
             allow_http: ConfigValue::Parsed(false),
-            allow_insecure: ConfigValue::Parsed(false),
+            allow_invalid_certificates: ConfigValue::Parsed(false),
             timeout: Some(ConfigValue::Parsed(Duration::from_secs(30))),
             connect_timeout: Some(ConfigValue::Parsed(Duration::from_secs(5))),
             read_timeout: Some(ConfigValue::Parsed(Duration::from_secs(30))),
@@ -516,6 +494,26 @@ fn opt_get<T: Clone>(
     v.as_ref().map(|v| v.get(key, parse)).transpose()
 }
 
+/// Defines getters of optional durations, parsed on read.
+macro_rules! duration_getters {
+    ($($(#[$doc:meta])* $name:ident => $key:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(&self) -> Result<Option<Duration>> {
+            opt_get(&self.$name, ClientConfigKey::$key, parse_duration)
+        }
+    )*};
+}
+
+/// Defines getters of booleans, parsed on read.
+macro_rules! bool_getters {
+    ($($(#[$doc:meta])* $name:ident => $key:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(&self) -> Result<bool> {
+            self.$name.get(ClientConfigKey::$key, parse_bool)
+        }
+    )*};
+}
+
 impl ClientOptions {
     /// Options with the default values (see the type's documentation).
     pub fn new() -> Self {
@@ -529,7 +527,7 @@ impl ClientOptions {
         use ClientConfigKey as K;
         match key {
             K::AllowHttp => self.allow_http = deferred(v),
-            K::AllowInvalidCertificates => self.allow_insecure = deferred(v),
+            K::AllowInvalidCertificates => self.allow_invalid_certificates = deferred(v),
             K::ConnectTimeout => self.connect_timeout = Some(deferred(v)),
             K::DefaultContentType => self.default_content_type = Some(v),
             K::Http1Only => self.http1_only = deferred(v),
@@ -540,7 +538,7 @@ impl ClientOptions {
             K::Http2Only => self.http2_only = deferred(v),
             K::PoolIdleTimeout => self.pool_idle_timeout = Some(deferred(v)),
             K::PoolMaxIdlePerHost => self.pool_max_idle_per_host = Some(deferred(v)),
-            K::ProxyUrl => self.proxy_url = Some(v),
+            K::ProxyUrl => self.proxy_url = Some(ProxyUrl(v)),
             K::ProxyCaCertificate => self.proxy_ca_certificate = Some(v),
             K::ProxyExcludes => self.proxy_excludes = Some(v),
             K::RandomizeAddresses => self.randomize_addresses = deferred(v),
@@ -562,7 +560,7 @@ impl ClientOptions {
         };
         match key {
             K::AllowHttp => Some(b(&self.allow_http)),
-            K::AllowInvalidCertificates => Some(b(&self.allow_insecure)),
+            K::AllowInvalidCertificates => Some(b(&self.allow_invalid_certificates)),
             K::ConnectTimeout => d(&self.connect_timeout),
             K::DefaultContentType => self.default_content_type.clone(),
             K::Http1Only => Some(b(&self.http1_only)),
@@ -579,7 +577,7 @@ impl ClientOptions {
                 .pool_max_idle_per_host
                 .as_ref()
                 .map(|v| v.to_string_with(usize::to_string)),
-            K::ProxyUrl => self.proxy_url.clone(),
+            K::ProxyUrl => self.proxy_url.as_ref().map(|p| p.0.clone()),
             K::ProxyCaCertificate => self.proxy_ca_certificate.clone(),
             K::ProxyExcludes => self.proxy_excludes.clone(),
             K::RandomizeAddresses => Some(b(&self.randomize_addresses)),
@@ -637,7 +635,7 @@ impl ClientOptions {
     /// # Warning
     /// This removes the protection TLS gives against impersonation. Use it only in tests.
     pub fn with_allow_invalid_certificates(mut self, allow_insecure: bool) -> Self {
-        self.allow_insecure = ConfigValue::Parsed(allow_insecure);
+        self.allow_invalid_certificates = ConfigValue::Parsed(allow_insecure);
         self
     }
 
@@ -730,7 +728,7 @@ impl ClientOptions {
 
     /// Sends requests through this HTTP proxy; credentials in the URL are never displayed.
     pub fn with_proxy_url(mut self, proxy_url: impl Into<String>) -> Self {
-        self.proxy_url = Some(proxy_url.into());
+        self.proxy_url = Some(ProxyUrl(proxy_url.into()));
         self
     }
 
@@ -780,7 +778,7 @@ impl ClientOptions {
 
     /// The proxy URL, credentials included: do not log it.
     pub fn proxy_url(&self) -> Option<&str> {
-        self.proxy_url.as_deref()
+        self.proxy_url.as_ref().map(|p| p.0.as_str())
     }
 
     /// The PEM certificate of the proxy's CA.
@@ -793,47 +791,32 @@ impl ClientOptions {
         self.proxy_excludes.as_deref()
     }
 
-    /// Whether plain `http://` is allowed.
-    pub fn allow_http(&self) -> Result<bool> {
-        self.allow_http.get(ClientConfigKey::AllowHttp, parse_bool)
+    bool_getters! {
+        /// Whether plain `http://` is allowed.
+        allow_http => AllowHttp;
+        /// Whether invalid TLS certificates are accepted.
+        allow_invalid_certificates => AllowInvalidCertificates;
+        /// Whether keep-alive pings are sent on idle connections.
+        http2_keep_alive_while_idle => Http2KeepAliveWhileIdle;
+        /// Whether only HTTP/1 is used.
+        http1_only => Http1Only;
+        /// Whether only HTTP/2 is used.
+        http2_only => Http2Only;
     }
 
-    /// Whether invalid TLS certificates are accepted.
-    pub fn allow_invalid_certificates(&self) -> Result<bool> {
-        self.allow_insecure
-            .get(ClientConfigKey::AllowInvalidCertificates, parse_bool)
-    }
-
-    /// The whole-request timeout; `None` when disabled.
-    pub fn timeout(&self) -> Result<Option<Duration>> {
-        opt_get(&self.timeout, ClientConfigKey::Timeout, parse_duration)
-    }
-
-    /// The connect timeout; `None` when disabled.
-    pub fn connect_timeout(&self) -> Result<Option<Duration>> {
-        opt_get(
-            &self.connect_timeout,
-            ClientConfigKey::ConnectTimeout,
-            parse_duration,
-        )
-    }
-
-    /// The longest idle time between body chunks.
-    pub fn read_timeout(&self) -> Result<Option<Duration>> {
-        opt_get(
-            &self.read_timeout,
-            ClientConfigKey::ReadTimeout,
-            parse_duration,
-        )
-    }
-
-    /// How long idle pooled connections are kept.
-    pub fn pool_idle_timeout(&self) -> Result<Option<Duration>> {
-        opt_get(
-            &self.pool_idle_timeout,
-            ClientConfigKey::PoolIdleTimeout,
-            parse_duration,
-        )
+    duration_getters! {
+        /// The whole-request timeout; `None` when disabled.
+        timeout => Timeout;
+        /// The connect timeout; `None` when disabled.
+        connect_timeout => ConnectTimeout;
+        /// The longest idle time between body chunks.
+        read_timeout => ReadTimeout;
+        /// How long idle pooled connections are kept.
+        pool_idle_timeout => PoolIdleTimeout;
+        /// The interval between HTTP/2 keep-alive pings.
+        http2_keep_alive_interval => Http2KeepAliveInterval;
+        /// How long to wait for a keep-alive acknowledgement.
+        http2_keep_alive_timeout => Http2KeepAliveTimeout;
     }
 
     /// The most idle connections kept per host; `None` for unlimited.
@@ -845,30 +828,6 @@ impl ClientOptions {
         )
     }
 
-    /// The interval between HTTP/2 keep-alive pings.
-    pub fn http2_keep_alive_interval(&self) -> Result<Option<Duration>> {
-        opt_get(
-            &self.http2_keep_alive_interval,
-            ClientConfigKey::Http2KeepAliveInterval,
-            parse_duration,
-        )
-    }
-
-    /// How long to wait for a keep-alive acknowledgement.
-    pub fn http2_keep_alive_timeout(&self) -> Result<Option<Duration>> {
-        opt_get(
-            &self.http2_keep_alive_timeout,
-            ClientConfigKey::Http2KeepAliveTimeout,
-            parse_duration,
-        )
-    }
-
-    /// Whether keep-alive pings are sent on idle connections.
-    pub fn http2_keep_alive_while_idle(&self) -> Result<bool> {
-        self.http2_keep_alive_while_idle
-            .get(ClientConfigKey::Http2KeepAliveWhileIdle, parse_bool)
-    }
-
     /// The largest HTTP/2 frame size accepted.
     pub fn http2_max_frame_size(&self) -> Result<Option<u32>> {
         opt_get(
@@ -876,16 +835,6 @@ impl ClientOptions {
             ClientConfigKey::Http2MaxFrameSize,
             parse_u32,
         )
-    }
-
-    /// Whether only HTTP/1 is used.
-    pub fn http1_only(&self) -> Result<bool> {
-        self.http1_only.get(ClientConfigKey::Http1Only, parse_bool)
-    }
-
-    /// Whether only HTTP/2 is used.
-    pub fn http2_only(&self) -> Result<bool> {
-        self.http2_only.get(ClientConfigKey::Http2Only, parse_bool)
     }
 
     /// Whether resolved addresses are shuffled.

@@ -275,3 +275,294 @@ fn parse_imf_fixdate(s: &str) -> Option<SystemTime> {
     let secs = u64::try_from(secs).ok()?;
     UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    fn cfg() -> RetryConfig {
+        RetryConfig::default()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = RetryConfig::default();
+        assert_eq!(c.max_retries, 10);
+        assert_eq!(c.retry_timeout, Duration::from_secs(180));
+        assert_eq!(c.backoff.init_backoff, Duration::from_millis(100));
+        assert_eq!(c.backoff.max_backoff, Duration::from_secs(15));
+        assert_eq!(c.backoff.base, 2.0);
+    }
+
+    #[test]
+    fn backoff_stays_within_bounds_and_grows() {
+        let config = BackoffConfig::default();
+        let mut reached_half_max = false;
+        for seed in 0..50 {
+            let mut b = Backoff::new_with_rng(&config, StdRng::seed_from_u64(seed));
+            let mut prev = config.init_backoff;
+            for _ in 0..60 {
+                let d = b.next();
+                assert!(d >= config.init_backoff && d <= config.max_backoff, "{d:?}");
+                // Each draw is at most base times the previous one (float slack of 1 µs).
+                assert!(d <= prev.mul_f64(config.base) + Duration::from_micros(1));
+                reached_half_max |= d >= config.max_backoff / 2;
+                prev = d;
+            }
+        }
+        assert!(reached_half_max, "the waits grow towards max_backoff");
+        // The thread-local generator obeys the same bounds.
+        let mut b = Backoff::new(&config);
+        for _ in 0..100 {
+            let d = b.next();
+            assert!(d >= config.init_backoff && d <= config.max_backoff);
+        }
+    }
+
+    /// A generator that always yields its largest value: the upper bound of each draw.
+    struct Top;
+    impl RngCore for Top {
+        fn next_u32(&mut self) -> u32 {
+            u32::MAX
+        }
+        fn next_u64(&mut self) -> u64 {
+            u64::MAX
+        }
+        fn fill_bytes(&mut self, dst: &mut [u8]) {
+            dst.fill(0xff)
+        }
+    }
+
+    #[test]
+    fn backoff_upper_bound_is_geometric_then_capped() {
+        let config = BackoffConfig {
+            init_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(10),
+            base: 2.0,
+        };
+        let mut b = Backoff::new_with_rng(&config, Top);
+        let secs: Vec<u64> = (0..6)
+            .map(|_| b.next().as_secs_f64().round() as u64)
+            .collect();
+        assert_eq!(secs, [2, 4, 8, 10, 10, 10]);
+    }
+
+    #[test]
+    fn backoff_is_deterministic_with_a_seed() {
+        let config = BackoffConfig::default();
+        let draw = |seed| {
+            let mut b = Backoff::new_with_rng(&config, StdRng::seed_from_u64(seed));
+            (0..20).map(|_| b.next()).collect::<Vec<_>>()
+        };
+        assert_eq!(draw(7), draw(7));
+        assert_ne!(draw(7), draw(8));
+    }
+
+    #[test]
+    fn degenerate_backoff_configs_do_not_panic() {
+        for (init, max, base) in [(5, 1, 2.0), (1, 1, 2.0), (1, 10, 0.5), (1, 10, f64::NAN)] {
+            let config = BackoffConfig {
+                init_backoff: Duration::from_secs(init),
+                max_backoff: Duration::from_secs(max),
+                base,
+            };
+            let mut b = Backoff::new_with_rng(&config, StdRng::seed_from_u64(1));
+            for _ in 0..10 {
+                let d = b.next();
+                assert!(d >= Duration::from_secs(init.min(max)));
+                assert!(d <= Duration::from_secs(init.max(max)));
+            }
+        }
+    }
+
+    #[test]
+    fn idempotent_methods() {
+        for m in [
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+            Method::TRACE,
+        ] {
+            assert!(is_idempotent(&m), "{m}");
+        }
+        for m in [Method::POST, Method::PATCH, Method::CONNECT] {
+            assert!(!is_idempotent(&m), "{m}");
+        }
+    }
+
+    fn status(code: u16, retry_after: Option<u64>) -> Outcome {
+        Outcome::Status {
+            status: StatusCode::from_u16(code).unwrap(),
+            retry_after: retry_after.map(Duration::from_secs),
+        }
+    }
+
+    const MS100: Duration = Duration::from_millis(100);
+
+    fn decide(kind: Outcome, idempotent: bool) -> Decision {
+        retry_decision(kind, idempotent, 0, Duration::ZERO, MS100, &cfg())
+    }
+
+    #[test]
+    fn decision_by_outcome() {
+        let retry = Decision::Retry(MS100);
+        for idempotent in [true, false] {
+            assert_eq!(decide(Outcome::ConnectError, idempotent), retry);
+            for code in [500, 502, 503, 504, 429, 408] {
+                assert_eq!(decide(status(code, None), idempotent), retry, "{code}");
+            }
+            for code in [200, 304, 400, 401, 403, 404, 409, 412] {
+                assert_eq!(decide(status(code, None), idempotent), Decision::GiveUp);
+            }
+        }
+        assert_eq!(decide(Outcome::SentError, true), retry);
+        assert_eq!(decide(Outcome::SentError, false), Decision::GiveUp);
+    }
+
+    #[test]
+    fn retry_after_is_honoured() {
+        // Longer than the backoff: wait for it.
+        assert_eq!(
+            decide(status(503, Some(7)), true),
+            Decision::Retry(Duration::from_secs(7))
+        );
+        // Shorter than the backoff: the backoff wins.
+        let d = retry_decision(
+            status(429, Some(1)),
+            true,
+            0,
+            Duration::ZERO,
+            Duration::from_secs(3),
+            &cfg(),
+        );
+        assert_eq!(d, Decision::Retry(Duration::from_secs(3)));
+        // Beyond the remaining retry_timeout: give up now rather than wait in vain.
+        let d = retry_decision(
+            status(503, Some(100)),
+            true,
+            0,
+            Duration::from_secs(81),
+            MS100,
+            &cfg(),
+        );
+        assert_eq!(d, Decision::GiveUp);
+        // Ending exactly at the deadline is allowed.
+        let d = retry_decision(
+            status(503, Some(100)),
+            true,
+            0,
+            Duration::from_secs(80),
+            MS100,
+            &cfg(),
+        );
+        assert_eq!(d, Decision::Retry(Duration::from_secs(100)));
+        // Retry-After on a non-retryable status does not make it retryable.
+        assert_eq!(decide(status(404, Some(1)), true), Decision::GiveUp);
+    }
+
+    #[test]
+    fn limits() {
+        let c = cfg();
+        let at = |attempt, elapsed: u64| {
+            retry_decision(
+                Outcome::ConnectError,
+                true,
+                attempt,
+                Duration::from_secs(elapsed),
+                MS100,
+                &c,
+            )
+        };
+        assert_eq!(at(9, 0), Decision::Retry(MS100));
+        assert_eq!(at(10, 0), Decision::GiveUp);
+        assert_eq!(at(usize::MAX, 0), Decision::GiveUp);
+        assert_eq!(at(0, 179), Decision::Retry(MS100));
+        assert_eq!(at(0, 180), Decision::GiveUp);
+        let none = RetryConfig {
+            max_retries: 0,
+            ..cfg()
+        };
+        let d = retry_decision(Outcome::ConnectError, true, 0, Duration::ZERO, MS100, &none);
+        assert_eq!(d, Decision::GiveUp);
+        let d = retry_decision(Outcome::ConnectError, true, 0, Duration::MAX, MS100, &cfg());
+        assert_eq!(d, Decision::GiveUp, "no overflow on huge elapsed");
+    }
+
+    fn hv(s: &str) -> HeaderValue {
+        HeaderValue::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn retry_after_seconds() {
+        let now = SystemTime::now();
+        assert_eq!(
+            parse_retry_after(&hv("120"), now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(parse_retry_after(&hv(" 0 "), now), Some(Duration::ZERO));
+        for bad in ["", "-1", "1.5", "12s", "99999999999999999999999", "soon"] {
+            assert_eq!(parse_retry_after(&hv(bad), now), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn retry_after_http_date() {
+        // 784111777 is Sun, 06 Nov 1994 08:49:37 GMT.
+        let date = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let value = hv("Sun, 06 Nov 1994 08:49:37 GMT");
+        let before = date - Duration::from_secs(90);
+        assert_eq!(
+            parse_retry_after(&value, before),
+            Some(Duration::from_secs(90))
+        );
+        let after = date + Duration::from_secs(5);
+        assert_eq!(parse_retry_after(&value, after), Some(Duration::ZERO));
+
+        let cases = [
+            ("Thu, 01 Jan 1970 00:00:00 GMT", 0),
+            ("Tue, 29 Feb 2000 23:59:59 GMT", 951_868_799),
+            ("Wed, 31 Dec 2036 12:00:00 GMT", 2_114_337_600),
+            ("Sat, 01 Mar 2025 00:00:01 GMT", 1_740_787_201),
+        ];
+        for (s, secs) in cases {
+            assert_eq!(
+                parse_imf_fixdate(s),
+                Some(UNIX_EPOCH + Duration::from_secs(secs)),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_http_dates() {
+        let now = UNIX_EPOCH;
+        for bad in [
+            "Mon, 06 Nov 1994 08:49:37 GMT",  // wrong weekday
+            "Sun, 06 Nov 1994 08:49:37 UTC",  // not GMT
+            "Sun, 6 Nov 1994 08:49:37 GMT",   // one-digit day
+            "Sun, 06 Foo 1994 08:49:37 GMT",  // bad month
+            "Sun, 06 Nov 1994 24:49:37 GMT",  // bad hour
+            "Sun, 06 Nov 1994 08:60:37 GMT",  // bad minute
+            "Fri, 29 Feb 2019 00:00:00 GMT",  // not a leap year
+            "Sun, 00 Nov 1994 08:49:37 GMT",  // day zero
+            "Sunday, 06-Nov-94 08:49:37 GMT", // RFC 850 form
+            "Sun Nov  6 08:49:37 1994",       // asctime form
+            "Sun, 06 Nov 1994 08:49:3x GMT",
+            "Sun, 06 Nov 1969 08:49:37 GMT", // before the epoch... and wrong weekday
+        ] {
+            assert_eq!(parse_retry_after(&hv(bad), now), None, "{bad}");
+        }
+        let non_ascii = HeaderValue::from_bytes(b"\xff\xfe").unwrap();
+        assert_eq!(parse_retry_after(&non_ascii, now), None);
+    }
+
+    #[test]
+    fn pre_epoch_date_is_rejected() {
+        // A real pre-epoch date with the right weekday.
+        assert_eq!(parse_imf_fixdate("Wed, 31 Dec 1969 23:59:59 GMT"), None);
+    }
+}
