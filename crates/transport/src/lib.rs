@@ -5,6 +5,11 @@
 //! configuration keys, retry and backoff policy, credential providers with a token cache,
 //! and the mapping of HTTP responses to [`ostore_core::Error`].
 
+pub mod config;
 pub mod credential;
-pub use credential::{CredentialProvider, StaticCredentialProvider};
+pub mod retry;
 pub mod status;
+
+pub use config::{Certificate, ClientConfigKey, ClientOptions};
+pub use credential::{CredentialProvider, StaticCredentialProvider};
+pub use retry::{BackoffConfig, RetryConfig};
