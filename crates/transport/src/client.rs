@@ -264,7 +264,9 @@ impl RequestBuilder {
         let mut headers = inner.headers.clone();
         headers.extend(self.headers);
         let payload = self.body.unwrap_or_default();
-        if payload.content_length() > 0 || !matches!(self.method, Method::GET | Method::HEAD) {
+        if payload.content_length() > 0
+            || matches!(self.method, Method::POST | Method::PUT | Method::PATCH)
+        {
             headers.insert(CONTENT_LENGTH, HeaderValue::from(payload.content_length()));
         }
 

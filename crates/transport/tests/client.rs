@@ -461,6 +461,7 @@ async fn user_agent_and_default_headers_are_sent() {
     assert_eq!(h["x-default"], "d");
     assert_eq!(h["x-overridden"], "mine");
     assert_eq!(seen[1].headers["content-length"], "0");
+    assert_eq!(seen[1].version, http::Version::HTTP_11, "HTTP/1 by default");
 
     let custom = HttpClient::new(
         options().with_user_agent(HeaderValue::from_static("agent/1")),
@@ -546,4 +547,40 @@ async fn injected_connector_and_connect_errors_retry_even_post() {
 async fn proxy_url_is_an_error_for_the_default_connector() {
     let err = HttpClient::new(options().with_proxy_url("http://proxy:3128"), retry(0)).unwrap_err();
     assert!(matches!(err, Error::NotSupported { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn http2_prior_knowledge_works() {
+    let server = TestServer::script(vec![Reply::status(503), Reply::text(200, "h2")]).await;
+    let c = HttpClient::new(
+        options()
+            .with_http2_only()
+            .with_http2_keep_alive_interval(Duration::from_secs(5))
+            .with_http2_keep_alive_while_idle(),
+        retry(2),
+    )
+    .unwrap();
+    let resp = c
+        .request(Method::PUT, &server.url("/a"))
+        .body(PutPayload::from_static(b"body"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.bytes().await.unwrap(), "h2");
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    assert!(seen.iter().all(|r| r.body == "body"));
+    assert!(seen.iter().all(|r| r.version == http::Version::HTTP_2));
+}
+
+#[tokio::test]
+async fn a_failed_tls_handshake_is_a_connect_error() {
+    // The server speaks plain HTTP, so the TLS handshake cannot succeed.
+    let server = TestServer::script(vec![]).await;
+    let url = server.url("/a?sig=secret").replace("http://", "https://");
+    let c = HttpClient::new(ClientOptions::new(), retry(1)).unwrap();
+    let err = c.request(Method::GET, &url).send().await.unwrap_err();
+    assert_eq!(request_error(&err).kind(), HttpErrorKind::Connect);
+    assert_eq!(server.hits(), 0);
+    assert!(!full_message(&err).contains("secret"));
 }

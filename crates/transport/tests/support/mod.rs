@@ -1,4 +1,4 @@
-//! A small in-process HTTP/1 server on 127.0.0.1 whose reply to each request is scripted by
+//! A small in-process HTTP server (HTTP/1, or HTTP/2 with prior knowledge) on 127.0.0.1 whose reply to each request is scripted by
 //! the test, and which records every request it received.
 
 #![allow(dead_code, unreachable_pub)]
@@ -17,9 +17,9 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -30,6 +30,7 @@ pub type ServerBody = BoxBody<Bytes, std::io::Error>;
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub method: Method,
+    pub version: http::Version,
     pub uri: Uri,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -138,6 +139,7 @@ impl TestServer {
                         };
                         let seen = Seen {
                             method: parts.method,
+                            version: parts.version,
                             uri: parts.uri,
                             headers: parts.headers,
                             body,
@@ -163,7 +165,7 @@ impl TestServer {
                     }
                 });
                 tokio::spawn(async move {
-                    let _ = http1::Builder::new()
+                    let _ = auto::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(tcp), service)
                         .await;
                 });
