@@ -1,5 +1,35 @@
 //! [`HttpClient`], the client every cloud backend sends its requests with: it builds, signs,
 //! sends and retries requests, applies timeouts, and maps failures to [`ostore_core::Error`].
+//!
+//! ```no_run
+//! use http::Method;
+//! use ostore_core::{PutPayload, Result};
+//! use ostore_transport::{ClientOptions, HttpClient, RetryConfig};
+//!
+//! async fn upload_then_read(client: &HttpClient) -> Result<bytes::Bytes> {
+//!     let url = "https://bucket.example.com/data/file.bin";
+//!     client
+//!         .request(Method::PUT, url)
+//!         .header("content-type", "application/octet-stream")
+//!         .body(PutPayload::from_static(b"hello"))
+//!         .context("Example", "data/file.bin")
+//!         .sign(|req| {
+//!             // Called on every attempt: a real backend adds a fresh signature here.
+//!             req.headers_mut().insert("x-example-date", "now".parse().unwrap());
+//!             Ok(())
+//!         })
+//!         .send()
+//!         .await?;
+//!     let resp = client.request(Method::GET, url).send().await?;
+//!     resp.bytes().await // a 404 would have been `Error::NotFound` from `send`
+//! }
+//!
+//! # fn main() -> Result<()> {
+//! let client = HttpClient::new(ClientOptions::new(), RetryConfig::default())?;
+//! # let _ = upload_then_read(&client);
+//! # Ok(())
+//! # }
+//! ```
 
 use std::fmt;
 use std::sync::Arc;
