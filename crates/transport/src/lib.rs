@@ -1,15 +1,24 @@
 //! The shared HTTP transport of ostore's cloud backends (S3, GCS, Azure, HTTP/WebDAV).
 //!
 //! A backend says what request to send and how to sign it; this crate owns everything
-//! else. This first part holds the pieces that need no network: client options and their
+//! else: client options and their
 //! configuration keys, retry and backoff policy, credential providers with a token cache,
-//! and the mapping of HTTP responses to [`ostore_core::Error`].
+//! the mapping of HTTP responses to [`ostore_core::Error`], and [`HttpClient`], which sends,
+//! signs, retries and times out requests over a pluggable [`HttpConnector`].
 
+pub mod body;
+pub mod client;
 pub mod config;
+pub mod connect;
 pub mod credential;
+pub mod response;
 pub mod retry;
 pub mod status;
 
+pub use body::{HttpError, HttpErrorKind, RequestBody, ResponseBody};
+pub use client::{HttpClient, RequestBuilder, RequestError};
 pub use config::{Certificate, ClientConfigKey, ClientOptions};
+pub use connect::{HttpConnector, HttpService, HyperConnector};
 pub use credential::{CredentialProvider, StaticCredentialProvider};
+pub use response::Response;
 pub use retry::{BackoffConfig, RetryConfig};
