@@ -102,14 +102,21 @@ fn test() -> Result<(), String> {
         test_step,
         Step::cargo("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
     ];
-    run_steps(&repo_root(), &steps)
+    let counts = run_steps(&repo_root(), &steps);
+    // Stop the emulators now, so the test counts are the last line printed: the plain
+    // `tests: N passed, N failed` line that CI readers look for.
+    drop(emulators);
+    if let Ok(Some(counts)) = &counts {
+        println!("{counts}");
+    }
+    counts.map(drop)
 }
 
 /// `cargo xtask bench [options]`: the benchmark binary, built in release mode.
 fn bench(rest: &[String]) -> Result<(), String> {
     let mut args = vec!["run", "--release", "-p", "ostore-bench", "--"];
     args.extend(rest.iter().map(String::as_str));
-    run_steps(&repo_root(), &[Step::cargo("bench", &args)])
+    run_steps(&repo_root(), &[Step::cargo("bench", &args)]).map(drop)
 }
 
 /// The workspace root: the parent of this crate's directory.

@@ -153,7 +153,7 @@ impl fmt::Display for Step {
 ///
 /// Prints a header before each step and its duration after it, then a summary, on stderr
 /// so that stdout carries only the steps' own output (such as a benchmark report).
-pub(crate) fn run_steps(dir: &Path, steps: &[Step]) -> Result<(), String> {
+pub(crate) fn run_steps(dir: &Path, steps: &[Step]) -> Result<Option<TestCounts>, String> {
     let total = Instant::now();
     let mut timings = Vec::with_capacity(steps.len());
     let mut counts = TestCounts::default();
@@ -184,11 +184,8 @@ pub(crate) fn run_steps(dir: &Path, steps: &[Step]) -> Result<(), String> {
             eprintln!("  {name:<10} {}", seconds(elapsed));
         }
     }
-    if steps.iter().any(|s| s.count_tests) {
-        // The last line: what a CI reader looks for.
-        println!("{counts}");
-    }
-    Ok(())
+    // The caller prints the counts last, after everything it still has to tear down.
+    Ok(steps.iter().any(|s| s.count_tests).then_some(counts))
 }
 
 fn seconds(duration: Duration) -> String {
