@@ -16,8 +16,16 @@ const USAGE: &str = "\
 Usage: cargo xtask <command> [options]
 
 Commands:
-  test               Check formatting, run clippy, run all tests (with doctests) and
-                     build the docs; stops at the first failing step.
+  test               Check formatting, run clippy, run all tests (with doctests and
+                     the `ostore-tests/emulators` feature, against the emulators) and
+                     build the docs; stops at the first failing step. Starts the
+                     emulators for the run unless `emulators start` left them running.
+  emulators start    Start the WebDAV servers the integration tests use (Apache
+                     mod_dav_fs and rclone, installed with apt when missing) in the
+                     background and print their `export OSTORE_WEBDAV_*_URL=...` lines;
+                     `cargo xtask test` reuses them while they answer.
+  emulators stop     Stop the emulators `start` left running.
+  emulators status   Say which emulators run, where, and whether they answer.
   bench [--quick]    Run the benchmarks against object_store in release mode; every
                      option after `bench` is passed to the benchmark binary
                      (see `cargo xtask bench --help`).
@@ -33,6 +41,7 @@ fn main() -> ExitCode {
     let result = match command {
         "test" => no_extra_args(command, rest).and_then(|()| test()),
         "bench" => bench(rest),
+        "emulators" => emulators::command(&repo_root(), rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
@@ -61,6 +70,22 @@ fn no_extra_args(command: &str, rest: &[String]) -> Result<(), String> {
 
 /// `cargo xtask test`: the full check that CI runs.
 fn test() -> Result<(), String> {
+    // Emulators must be up before the tests and are stopped when the guard drops, which
+    // also happens when a step fails.
+    let emulators = Emulators::start(&repo_root())?;
+    let mut test_step = Step::cargo(
+        "test",
+        &[
+            "test",
+            "--workspace",
+            "--features",
+            "ostore-tests/emulators",
+        ],
+    )
+    .counting_tests();
+    for (key, value) in emulators.env() {
+        test_step = test_step.env(&key, &value);
+    }
     let steps = [
         Step::cargo("fmt", &["fmt", "--all", "--", "--check"]),
         Step::cargo(
@@ -74,12 +99,9 @@ fn test() -> Result<(), String> {
                 "warnings",
             ],
         ),
-        Step::cargo("test", &["test", "--workspace"]).counting_tests(),
+        test_step,
         Step::cargo("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
     ];
-    // Emulators must be up before the tests and are stopped when the guard drops, which
-    // also happens when a step fails.
-    let _emulators = Emulators::start(&repo_root())?;
     run_steps(&repo_root(), &steps)
 }
 

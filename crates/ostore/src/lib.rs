@@ -91,3 +91,8 @@ pub mod memory {
 pub mod local {
     pub use ostore_local::*;
 }
+
+/// The README's code examples, compiled as doctests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
