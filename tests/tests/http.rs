@@ -44,7 +44,19 @@ fn webdav() -> Capabilities {
         .with_many_keys(1000)
 }
 
-conformance_tests!(apache, || store("OSTORE_WEBDAV_APACHE_URL", true), webdav());
+conformance_tests!(
+    apache,
+    || store("OSTORE_WEBDAV_APACHE_URL", false),
+    webdav()
+        // mod_dav_fs checks If-None-Match / If-Match, then truncates and rewrites the file
+        // in place without a lock: eight concurrent compare-and-swap loops lost 38 of 200
+        // updates and read a torn "9\0". A check that is not atomic guarantees nothing, so
+        // the store is built with_conditional_put(false) and refuses both modes.
+        .without_put_create("mod_dav_fs conditional PUT is not atomic: with_conditional_put(false)")
+        .without_put_update(
+            "mod_dav_fs conditional PUT is not atomic: with_conditional_put(false)"
+        )
+);
 
 conformance_tests!(
     rclone,

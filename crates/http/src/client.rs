@@ -42,6 +42,11 @@ pub(crate) fn encode_segment(segment: &str) -> impl std::fmt::Display + '_ {
     utf8_percent_encode(segment, SEGMENT)
 }
 
+/// Waits a little before retrying a request answered `423 Locked`.
+async fn locked_pause(attempt: u32) {
+    tokio::time::sleep(std::time::Duration::from_millis(10 << attempt.min(5))).await;
+}
+
 /// Why a PROPFIND listing cannot be answered in one request.
 enum Listing {
     /// The entries of the answer.
@@ -206,7 +211,14 @@ impl DavClient {
                 source: "WebDAV servers keep no object versions".into(),
             });
         }
+        // Servers disagree on dates (Apache ignores an If-Modified-Since in the future):
+        // the date conditions are checked here against the answer's metadata, the e-tag
+        // conditions by the server.
+        let date_conditions =
+            options.if_modified_since.is_some() || options.if_unmodified_since.is_some();
         let mut headers = get_request_headers(STORE, &options)?;
+        headers.remove(http::header::IF_MODIFIED_SINCE);
+        headers.remove(http::header::IF_UNMODIFIED_SINCE);
         let m = if options.head {
             // A HEAD answers for the whole object.
             headers.remove(RANGE);
@@ -233,6 +245,17 @@ impl DavClient {
             (StatusCode::OK, None) => Some(self.stat(location).await?.size.unwrap_or(0)),
             _ => None,
         };
+        if options.head || date_conditions {
+            let meta = object_meta(STORE, location, resp.headers(), size, MetaConfig::default())?;
+            if date_conditions {
+                let mut meta = meta.clone();
+                if resp.status() == StatusCode::PARTIAL_CONTENT {
+                    // Content-Length is the part's length here; the size is not compared.
+                    meta.size = 0;
+                }
+                options.check_preconditions(&meta)?;
+            }
+        }
         if options.head {
             let meta = object_meta(STORE, location, resp.headers(), size, MetaConfig::default())?;
             return Ok(GetResult {
@@ -299,15 +322,22 @@ impl DavClient {
                 .send_raw()
         };
         let mut resp = send().await?;
-        // A missing parent collection: 409 (Apache) or 404 (rclone).
-        if matches!(resp.status(), StatusCode::CONFLICT | StatusCode::NOT_FOUND) {
-            if let PutMode::Update(_) = opts.mode {
-                return Err(Error::Precondition {
-                    path: path.to_string(),
-                    source: "no object to update".into(),
-                });
+        // A missing parent collection: 409 (Apache) or 404 (rclone). Concurrent writers
+        // may race on the collections, hence a few attempts.
+        for attempt in 0..3 {
+            match resp.status() {
+                StatusCode::CONFLICT | StatusCode::NOT_FOUND => {
+                    if let PutMode::Update(_) = opts.mode {
+                        return Err(Error::Precondition {
+                            path: path.to_string(),
+                            source: "no object to update".into(),
+                        });
+                    }
+                    self.make_parents(location).await?;
+                }
+                StatusCode::LOCKED => locked_pause(attempt).await,
+                _ => break,
             }
-            self.make_parents(location).await?;
             resp = send().await?;
         }
         match (resp.status(), &opts.mode) {
@@ -365,14 +395,30 @@ impl DavClient {
 
     /// MKCOL: `true` if the collection exists now, `false` if its parent is missing.
     async fn mkcol(&self, url: &str, location: &Path) -> Result<bool> {
-        let resp = self
-            .request(method("MKCOL"), url, location.as_ref())
-            .idempotent(true)
-            .send_raw()
-            .await?;
+        let mut attempt = 0;
+        let resp = loop {
+            let resp = self
+                .request(method("MKCOL"), url, location.as_ref())
+                .idempotent(true)
+                .send_raw()
+                .await?;
+            // rclone answers 423 while a concurrent MKCOL of the same collection runs.
+            if resp.status() == StatusCode::LOCKED && attempt < 10 {
+                locked_pause(attempt).await;
+                attempt += 1;
+                continue;
+            }
+            break resp;
+        };
         match resp.status() {
-            // 405: it exists already (or is a file, which the retried request reports).
-            s if s.is_success() || s == StatusCode::METHOD_NOT_ALLOWED => Ok(true),
+            // 405: it exists already (or is a file, which the retried request reports);
+            // Apache answers 403 while a concurrent MKCOL creates the same collection.
+            s if s.is_success()
+                || s == StatusCode::METHOD_NOT_ALLOWED
+                || s == StatusCode::FORBIDDEN =>
+            {
+                Ok(true)
+            }
             StatusCode::CONFLICT | StatusCode::NOT_FOUND => Ok(false),
             _ => Err(Self::fail(resp, location.as_ref(), url).await),
         }
@@ -403,6 +449,11 @@ impl DavClient {
         rename: bool,
         overwrite: bool,
     ) -> Result<()> {
+        if rename {
+            // rclone's MOVE deletes an existing destination before it finds out that the
+            // source is missing: never send a MOVE without a source.
+            self.stat(from).await?;
+        }
         let url = self.object_url(from);
         let destination = self.object_url(to);
         let send = || {
@@ -419,7 +470,14 @@ impl DavClient {
                 .send_raw()
         };
         let mut resp = send().await?;
-        if resp.status() == StatusCode::CONFLICT {
+        // A missing parent of `to`: 409 (COPY), or for MOVE 500 (Apache) or 403 (rclone,
+        // which also answers 403 for a missing source). Check the source, create the
+        // parents, and try once more.
+        if matches!(
+            resp.status(),
+            StatusCode::CONFLICT | StatusCode::FORBIDDEN | StatusCode::INTERNAL_SERVER_ERROR
+        ) {
+            self.stat(from).await?;
             self.make_parents(to).await?;
             resp = send().await?;
         }
