@@ -155,8 +155,9 @@ impl HttpBuilder {
     /// Whether the server honours conditional PUTs (`If-None-Match: *`, `If-Match`);
     /// default `true`.
     ///
-    /// Some servers (e.g. `rclone serve webdav`) ignore these headers and overwrite, which
-    /// the store cannot detect. Set `false` for them: the store then refuses
+    /// Some servers ignore these headers and overwrite (`rclone serve webdav`), or check
+    /// them and then write without a lock, so concurrent writers both succeed (Apache
+    /// `mod_dav_fs`); the store cannot detect either. Set `false` for them: the store then refuses
     /// `PutMode::Create` and `PutMode::Update` with `Error::NotSupported` instead of
     /// silently overwriting. (`copy_if_not_exists` and `rename_if_not_exists` use
     /// `Overwrite: F` on COPY/MOVE, a separate feature, and are not affected.)

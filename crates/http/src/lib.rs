@@ -23,8 +23,16 @@
 //! What a WebDAV server cannot do, the store refuses with a typed error rather than pretend:
 //! object versions, attributes other than `Content-Type` (and none are read back: servers
 //! derive the content type from the name), an object and a "directory" of one name (`a`
-//! and `a/b`), and conditional puts on servers that ignore them (see
-//! [`HttpBuilder::with_conditional_put`]). Deleting a missing object is `NotFound`.
+//! and `a/b`), and conditional puts on servers that ignore them or do not apply them
+//! atomically (see [`HttpBuilder::with_conditional_put`]). Deleting a missing object is
+//! `NotFound`.
+//!
+//! Quirks handled: a `HEAD` without `Content-Length` (Apache, empty files) falls back to
+//! `PROPFIND Depth: 0`; GET/HEAD of a collection (404 or 405) is `NotFound`; `delete` and
+//! `rename` check with `PROPFIND` that the source is a file first (a DELETE of a collection
+//! removes its tree, and rclone's MOVE deletes the destination before noticing a missing
+//! source); `If-Modified-Since` / `If-Unmodified-Since` are compared here, not by the
+//! server (Apache ignores dates in the future).
 //!
 //! Empty collections left behind by deletes are never reported: `list_with_delimiter` is
 //! computed from the recursive listing, so a common prefix always holds an object.
