@@ -11,6 +11,7 @@ pub mod client;
 pub mod config;
 pub mod connect;
 pub mod credential;
+pub mod headers;
 pub mod response;
 pub mod retry;
 pub mod status;

@@ -1,0 +1,296 @@
+//! An [`ObjectStore`] over a WebDAV server (Apache `mod_dav`, nginx, rclone, ...), on the
+//! shared ostore transport; the API follows object_store 0.12's `http` module.
+//!
+//! Objects are files below a base URL; each path segment is percent-encoded into the URL,
+//! so any [`Path`] round-trips exactly. Writes create missing parent collections (MKCOL);
+//! listings use `PROPFIND` and are sorted by key, as on S3.
+//!
+//! ```no_run
+//! # async fn demo() -> ostore_core::Result<()> {
+//! use ostore_core::{ObjectStore, path::Path};
+//! use ostore_http::HttpBuilder;
+//!
+//! let store = HttpBuilder::new()
+//!     .with_url("https://dav.example.com/data")
+//!     .with_bearer_token("token")
+//!     .build()?;
+//! store.put(&Path::from("a/b.txt"), "hello".into()).await?;
+//! let bytes = store.get(&Path::from("a/b.txt")).await?.bytes().await?;
+//! assert_eq!(&bytes[..], b"hello");
+//! # Ok(()) }
+//! ```
+//!
+//! What a WebDAV server cannot do, the store refuses with a typed error rather than pretend:
+//! object versions, attributes other than `Content-Type` (and none are read back: servers
+//! derive the content type from the name), an object and a "directory" of one name (`a`
+//! and `a/b`), and conditional puts on servers that ignore them or do not apply them
+//! atomically (see [`HttpBuilder::with_conditional_put`]). Deleting a missing object is
+//! `NotFound`.
+//!
+//! Quirks handled: a `HEAD` without `Content-Length` (Apache, empty files) falls back to
+//! `PROPFIND Depth: 0`; GET/HEAD of a collection (404 or 405) is `NotFound`; `delete` and
+//! `rename` check with `PROPFIND` that the source is a file first (a DELETE of a collection
+//! removes its tree, and rclone's MOVE deletes the destination before noticing a missing
+//! source); `If-Modified-Since` / `If-Unmodified-Since` are compared here, not by the
+//! server (Apache ignores dates in the future).
+//!
+//! Empty collections left behind by deletes are never reported: `list_with_delimiter` is
+//! computed from the recursive listing, so a common prefix always holds an object.
+
+mod builder;
+mod client;
+mod propfind;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use ostore_core::path::Path;
+use ostore_core::{
+    Error, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult, Result, UploadPart,
+};
+
+pub use builder::HttpBuilder;
+pub use ostore_transport::{ClientConfigKey, ClientOptions, RetryConfig};
+
+use client::DavClient;
+
+/// The store name in errors.
+pub(crate) const STORE: &str = "HTTP";
+
+/// An [`ObjectStore`] on a WebDAV server; build it with [`HttpBuilder`].
+#[derive(Debug, Clone)]
+pub struct HttpStore {
+    client: Arc<DavClient>,
+}
+
+impl fmt::Display for HttpStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HttpStore({})", self.client.base())
+    }
+}
+
+#[async_trait]
+impl ObjectStore for HttpStore {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> Result<PutResult> {
+        self.client.put_opts(location, payload, opts).await
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: PutMultipartOptions,
+    ) -> Result<Box<dyn MultipartUpload>> {
+        let opts = PutOptions {
+            attributes: opts.attributes,
+            tags: opts.tags,
+            extensions: opts.extensions,
+            ..Default::default()
+        };
+        // Refuse what the final PUT would refuse before any part is taken.
+        if let Some((a, _)) = opts
+            .attributes
+            .iter()
+            .find(|(a, _)| **a != ostore_core::Attribute::ContentType)
+        {
+            return Err(Error::NotSupported {
+                source: format!("a WebDAV server keeps no attribute {a:?}").into(),
+            });
+        }
+        Ok(Box::new(HttpUpload {
+            client: Arc::clone(&self.client),
+            location: location.clone(),
+            opts: Some(opts),
+            parts: Vec::new(),
+        }))
+    }
+
+    async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
+        self.client.get_opts(location, options).await
+    }
+
+    async fn head(&self, location: &Path) -> Result<ObjectMeta> {
+        self.client.head(location).await
+    }
+
+    async fn delete(&self, location: &Path) -> Result<()> {
+        self.client.delete(location).await
+    }
+
+    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
+        let client = Arc::clone(&self.client);
+        let prefix = prefix.cloned();
+        futures::stream::once(async move { client.list_all(prefix.as_ref()).await })
+            .map(|result| match result {
+                Ok(metas) => futures::stream::iter(metas.into_iter().map(Ok)).left_stream(),
+                Err(e) => futures::stream::once(async { Err(e) }).right_stream(),
+            })
+            .flatten()
+            .boxed()
+    }
+
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
+        let depth = prefix.map_or(0, Path::parts_count);
+        let mut prefixes = BTreeSet::new();
+        let mut objects = Vec::new();
+        for meta in self.client.list_all(prefix).await? {
+            if meta.location.parts_count() == depth + 1 {
+                objects.push(meta);
+            } else if let Some(part) = meta.location.parts().nth(depth) {
+                let p = match prefix {
+                    Some(p) => p.child(part),
+                    None => Path::from_iter([part]),
+                };
+                prefixes.insert(p);
+            }
+        }
+        Ok(ListResult {
+            common_prefixes: prefixes.into_iter().collect(),
+            objects,
+        })
+    }
+
+    async fn copy(&self, from: &Path, to: &Path) -> Result<()> {
+        self.client.transfer(from, to, false, true).await
+    }
+
+    async fn rename(&self, from: &Path, to: &Path) -> Result<()> {
+        self.client.transfer(from, to, true, true).await
+    }
+
+    async fn copy_if_not_exists(&self, from: &Path, to: &Path) -> Result<()> {
+        self.client.transfer(from, to, false, false).await
+    }
+
+    async fn rename_if_not_exists(&self, from: &Path, to: &Path) -> Result<()> {
+        self.client.transfer(from, to, true, false).await
+    }
+}
+
+/// A multipart upload to a WebDAV server, which has no multipart API: parts are kept, in
+/// the order `put_part` was called, and `complete` sends them as one streaming PUT whose
+/// body is the parts' chunks (no copy). Nothing reaches the server before `complete`.
+#[derive(Debug)]
+struct HttpUpload {
+    client: Arc<DavClient>,
+    location: Path,
+    /// `None` once completed or aborted.
+    opts: Option<PutOptions>,
+    parts: Vec<PutPayload>,
+}
+
+#[async_trait]
+impl MultipartUpload for HttpUpload {
+    fn put_part(&mut self, data: PutPayload) -> UploadPart {
+        // The part's index is its call order, whatever order the futures finish in.
+        self.parts.push(data);
+        Box::pin(futures::future::ready(Ok(())))
+    }
+
+    async fn complete(&mut self) -> Result<PutResult> {
+        let opts = self.opts.take().ok_or_else(|| {
+            Error::generic(
+                STORE,
+                "the multipart upload was already completed or aborted",
+            )
+        })?;
+        let payload: PutPayload = std::mem::take(&mut self.parts)
+            .iter()
+            .flat_map(|part| part.iter().cloned())
+            .collect();
+        self.client.put_opts(&self.location, payload, opts).await
+    }
+
+    async fn abort(&mut self) -> Result<()> {
+        self.opts = None;
+        self.parts.clear();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    fn store() -> HttpStore {
+        HttpBuilder::new()
+            .with_url("https://h/dav")
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn multipart_keeps_call_order_without_copying() {
+        let store = store();
+        let mut upload = HttpUpload {
+            client: Arc::clone(&store.client),
+            location: Path::from("x"),
+            opts: Some(PutOptions::default()),
+            parts: Vec::new(),
+        };
+        let a = Bytes::from_static(b"first");
+        let b = Bytes::from_static(b"second");
+        let fa = upload.put_part(a.clone().into());
+        let fb = upload.put_part(PutPayload::from_iter([b.clone(), a.clone()]));
+        fb.await.unwrap();
+        fa.await.unwrap();
+        let chunks: Vec<&Bytes> = upload.parts.iter().flat_map(|p| p.iter()).collect();
+        assert_eq!(chunks, [&a, &b, &a]);
+        assert_eq!(chunks[1].as_ptr(), b.as_ptr(), "parts are not copied");
+        upload.abort().await.unwrap();
+        assert!(upload.complete().await.is_err(), "complete after abort");
+    }
+
+    #[tokio::test]
+    async fn refused_options_fail_before_any_request() {
+        let store = store();
+        let attrs = ostore_core::Attributes::from_iter([(
+            ostore_core::Attribute::CacheControl,
+            "no-cache",
+        )]);
+        let err = store
+            .put_multipart_opts(&Path::from("x"), attrs.clone().into())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NotSupported { .. }), "{err:?}");
+        let err = store
+            .put_opts(&Path::from("x"), "b".into(), attrs.into())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NotSupported { .. }), "{err:?}");
+        let opts = GetOptions {
+            version: Some("1".into()),
+            ..Default::default()
+        };
+        let err = store.get_opts(&Path::from("x"), opts).await.unwrap_err();
+        assert!(matches!(err, Error::NotSupported { .. }), "{err:?}");
+        let store = HttpBuilder::new()
+            .with_url("https://h/dav")
+            .with_conditional_put(false)
+            .build()
+            .unwrap();
+        for mode in [
+            ostore_core::PutMode::Create,
+            ostore_core::PutMode::Update(ostore_core::UpdateVersion {
+                e_tag: Some("\"e\"".into()),
+                version: None,
+            }),
+        ] {
+            let err = store
+                .put_opts(&Path::from("x"), "b".into(), mode.into())
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::NotSupported { .. }), "{err:?}");
+        }
+    }
+}
