@@ -94,13 +94,18 @@ fn test() -> Result<(), String> {
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                "--all-features",
                 "--",
                 "-D",
                 "warnings",
             ],
         ),
         test_step,
-        Step::cargo("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
+        Step::cargo(
+            "doc",
+            &["doc", "--workspace", "--no-deps", "--all-features"],
+        )
+        .env("RUSTDOCFLAGS", "-D warnings"),
     ];
     let counts = run_steps(&repo_root(), &steps);
     // Stop the emulators now, so the test counts are the last line printed: the plain

@@ -18,6 +18,8 @@
 //! - `fs` (default): [`local::LocalFileSystem`].
 //! - `memory` (default): [`memory::InMemory`], kept on by default because code written for
 //!   `object_store` expects it without a feature.
+//! - `http`: `http::HttpStore` for HTTP/WebDAV servers, and the client options, retry
+//!   settings and credential providers of the cloud backends (module `client`).
 //!
 //! ## A first look
 //!
@@ -91,6 +93,24 @@ pub mod memory {
 pub mod local {
     pub use ostore_local::*;
 }
+
+/// The HTTP/WebDAV store.
+#[cfg(feature = "http")]
+pub mod http {
+    pub use ostore_http::*;
+}
+
+/// The HTTP client shared by the cloud backends: options, retries, credentials.
+#[cfg(feature = "http")]
+pub mod client {
+    pub use ostore_transport::*;
+}
+
+#[cfg(feature = "http")]
+pub use ostore_transport::{
+    BackoffConfig, ClientConfigKey, ClientOptions, CredentialProvider, RetryConfig,
+    StaticCredentialProvider,
+};
 
 /// The README's code examples, compiled as doctests so they cannot go stale.
 #[cfg(doctest)]
