@@ -37,7 +37,7 @@ pub use options::{
 };
 pub use payload::{PutPayload, PutPayloadIntoIter, PutPayloadIter, PutPayloadMut};
 pub use store::{DynObjectStore, ObjectStore};
-pub use upload::{DEFAULT_CHUNK_SIZE, MultipartUpload, UploadPart, WriteMultipart};
+pub use upload::{BufferedUpload, DEFAULT_CHUNK_SIZE, MultipartUpload, UploadPart, WriteMultipart};
 pub use util::{
     OBJECT_STORE_COALESCE_DEFAULT, OBJECT_STORE_COALESCE_PARALLEL, coalesce_ranges, collect_bytes,
 };

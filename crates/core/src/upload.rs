@@ -1,10 +1,12 @@
 //! Multipart uploads as a stream of parts: [`MultipartUpload`], and [`WriteMultipart`],
 //! which cuts writes into fixed-size parts and uploads them concurrently.
 
-use crate::{PutPayload, PutPayloadMut, PutResult, Result};
+use crate::path::Path;
+use crate::{Error, ObjectStore, PutOptions, PutPayload, PutPayloadMut, PutResult, Result};
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::future::BoxFuture;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::task::JoinSet;
 
@@ -170,5 +172,122 @@ impl WriteMultipart {
             let _ = self.upload.abort().await;
         }
         outcome
+    }
+}
+
+/// A [`MultipartUpload`] for stores without a multipart API of their own (memory, WebDAV):
+/// parts are kept in the order `put_part` was called, whatever order their futures finish
+/// in, and `complete` writes them with one [`ObjectStore::put_opts`] whose payload is the
+/// parts' chunks, so nothing is copied. Nothing is written before `complete`, so the object
+/// appears whole or not at all.
+///
+/// ```
+/// use ostore_core::{BufferedUpload, MultipartUpload, ObjectStore, PutOptions, Result};
+/// use ostore_core::path::Path;
+/// use std::sync::Arc;
+///
+/// async fn two_parts(store: Arc<dyn ObjectStore>) -> Result<()> {
+///     let mut upload = BufferedUpload::new(store, Path::from("a"), PutOptions::default());
+///     let first = upload.put_part("hello ".into());
+///     let second = upload.put_part("world".into());
+///     second.await?; // finishing out of order is fine
+///     first.await?;
+///     upload.complete().await?; // "hello world"
+///     Ok(())
+/// }
+/// ```
+#[derive(Debug)]
+pub struct BufferedUpload {
+    store: Arc<dyn ObjectStore>,
+    location: Path,
+    /// `None` once completed or aborted.
+    opts: Option<PutOptions>,
+    parts: Vec<PutPayload>,
+}
+
+impl BufferedUpload {
+    /// An upload that will write `location` in `store` with `opts` on completion.
+    pub fn new(store: Arc<dyn ObjectStore>, location: Path, opts: PutOptions) -> Self {
+        Self {
+            store,
+            location,
+            opts: Some(opts),
+            parts: Vec::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl MultipartUpload for BufferedUpload {
+    fn put_part(&mut self, data: PutPayload) -> UploadPart {
+        self.parts.push(data);
+        Box::pin(futures::future::ready(Ok(())))
+    }
+
+    async fn complete(&mut self) -> Result<PutResult> {
+        let opts = self.opts.take().ok_or_else(|| Error::Generic {
+            store: "BufferedUpload",
+            source: format!(
+                "the multipart upload to {} was already completed or aborted",
+                self.location
+            )
+            .into(),
+        })?;
+        let payload: PutPayload = std::mem::take(&mut self.parts)
+            .iter()
+            .flat_map(|part| part.iter().cloned())
+            .collect();
+        self.store.put_opts(&self.location, payload, opts).await
+    }
+
+    async fn abort(&mut self) -> Result<()> {
+        self.opts = None;
+        self.parts.clear();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::TestStore;
+
+    #[tokio::test]
+    async fn buffered_upload_keeps_call_order_without_copying() {
+        let store = Arc::new(TestStore::new());
+        let location = Path::from("x");
+        let mut upload =
+            BufferedUpload::new(store.clone(), location.clone(), PutOptions::default());
+        let a = bytes::Bytes::from_static(b"first ");
+        let b = bytes::Bytes::from_static(b"second ");
+        let fa = upload.put_part(a.clone().into());
+        let fb = upload.put_part(PutPayload::from_iter([b.clone(), a.clone()]));
+        fb.await.unwrap();
+        fa.await.unwrap();
+        assert!(matches!(
+            store.head(&location).await,
+            Err(Error::NotFound { .. })
+        ));
+        let chunks: Vec<&bytes::Bytes> = upload.parts.iter().flat_map(|p| p.iter()).collect();
+        assert_eq!(chunks[1].as_ptr(), b.as_ptr(), "parts are not copied");
+        upload.complete().await.unwrap();
+        let got = store.get(&location).await.unwrap().bytes().await.unwrap();
+        assert_eq!(&got[..], b"first second first ");
+        assert!(upload.complete().await.is_err(), "completed twice");
+    }
+
+    #[tokio::test]
+    async fn aborted_buffered_upload_writes_nothing() {
+        let store = Arc::new(TestStore::new());
+        let location = Path::from("y");
+        let mut upload =
+            BufferedUpload::new(store.clone(), location.clone(), PutOptions::default());
+        upload.put_part("data".into()).await.unwrap();
+        upload.abort().await.unwrap();
+        assert!(upload.complete().await.is_err(), "complete after abort");
+        assert!(matches!(
+            store.head(&location).await,
+            Err(Error::NotFound { .. })
+        ));
     }
 }

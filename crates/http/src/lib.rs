@@ -50,8 +50,8 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use ostore_core::path::Path;
 use ostore_core::{
-    Error, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
-    PutMultipartOptions, PutOptions, PutPayload, PutResult, Result, UploadPart,
+    BufferedUpload, Error, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta,
+    ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
 };
 
 pub use builder::HttpBuilder;
@@ -106,12 +106,13 @@ impl ObjectStore for HttpStore {
                 source: format!("a WebDAV server keeps no attribute {a:?}").into(),
             });
         }
-        Ok(Box::new(HttpUpload {
-            client: Arc::clone(&self.client),
-            location: location.clone(),
-            opts: Some(opts),
-            parts: Vec::new(),
-        }))
+        // A WebDAV server has no multipart API: the parts are buffered and sent as one
+        // streaming PUT of their chunks on completion.
+        Ok(Box::new(BufferedUpload::new(
+            Arc::new(self.clone()),
+            location.clone(),
+            opts,
+        )))
     }
 
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
@@ -176,79 +177,15 @@ impl ObjectStore for HttpStore {
     }
 }
 
-/// A multipart upload to a WebDAV server, which has no multipart API: parts are kept, in
-/// the order `put_part` was called, and `complete` sends them as one streaming PUT whose
-/// body is the parts' chunks (no copy). Nothing reaches the server before `complete`.
-#[derive(Debug)]
-struct HttpUpload {
-    client: Arc<DavClient>,
-    location: Path,
-    /// `None` once completed or aborted.
-    opts: Option<PutOptions>,
-    parts: Vec<PutPayload>,
-}
-
-#[async_trait]
-impl MultipartUpload for HttpUpload {
-    fn put_part(&mut self, data: PutPayload) -> UploadPart {
-        // The part's index is its call order, whatever order the futures finish in.
-        self.parts.push(data);
-        Box::pin(futures::future::ready(Ok(())))
-    }
-
-    async fn complete(&mut self) -> Result<PutResult> {
-        let opts = self.opts.take().ok_or_else(|| {
-            Error::generic(
-                STORE,
-                "the multipart upload was already completed or aborted",
-            )
-        })?;
-        let payload: PutPayload = std::mem::take(&mut self.parts)
-            .iter()
-            .flat_map(|part| part.iter().cloned())
-            .collect();
-        self.client.put_opts(&self.location, payload, opts).await
-    }
-
-    async fn abort(&mut self) -> Result<()> {
-        self.opts = None;
-        self.parts.clear();
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
 
     fn store() -> HttpStore {
         HttpBuilder::new()
             .with_url("https://h/dav")
             .build()
             .unwrap()
-    }
-
-    #[tokio::test]
-    async fn multipart_keeps_call_order_without_copying() {
-        let store = store();
-        let mut upload = HttpUpload {
-            client: Arc::clone(&store.client),
-            location: Path::from("x"),
-            opts: Some(PutOptions::default()),
-            parts: Vec::new(),
-        };
-        let a = Bytes::from_static(b"first");
-        let b = Bytes::from_static(b"second");
-        let fa = upload.put_part(a.clone().into());
-        let fb = upload.put_part(PutPayload::from_iter([b.clone(), a.clone()]));
-        fb.await.unwrap();
-        fa.await.unwrap();
-        let chunks: Vec<&Bytes> = upload.parts.iter().flat_map(|p| p.iter()).collect();
-        assert_eq!(chunks, [&a, &b, &a]);
-        assert_eq!(chunks[1].as_ptr(), b.as_ptr(), "parts are not copied");
-        upload.abort().await.unwrap();
-        assert!(upload.complete().await.is_err(), "complete after abort");
     }
 
     #[tokio::test]

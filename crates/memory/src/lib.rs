@@ -14,8 +14,8 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use ostore_core::path::Path;
 use ostore_core::{
-    GetOptions, GetRange, GetResult, GetResultPayload, ListResult, MultipartUpload, ObjectMeta,
-    ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
+    BufferedUpload, GetOptions, GetRange, GetResult, GetResultPayload, ListResult, MultipartUpload,
+    ObjectMeta, ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
 };
 use snafu::ResultExt;
 use std::fmt;
@@ -215,10 +215,21 @@ impl ObjectStore for InMemory {
         location: &Path,
         opts: PutMultipartOptions,
     ) -> Result<Box<dyn MultipartUpload>> {
-        Ok(Box::new(multipart::InMemoryUpload::new(
-            Arc::clone(&self.storage),
+        // The parts are kept until completion, which writes them as one put: the object
+        // appears atomically, with the attributes given here.
+        let opts = PutOptions {
+            attributes: opts.attributes,
+            tags: opts.tags,
+            extensions: opts.extensions,
+            ..Default::default()
+        };
+        let handle = Self {
+            storage: Arc::clone(&self.storage),
+        };
+        Ok(Box::new(BufferedUpload::new(
+            Arc::new(handle),
             location.clone(),
-            opts.attributes,
+            opts,
         )))
     }
 

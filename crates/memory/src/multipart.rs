@@ -1,81 +1,17 @@
-//! Multipart uploads into an [`InMemory`]: the [`MultipartUpload`] returned by
-//! `put_multipart`, and the id-based [`MultipartStore`].
+//! The id-based [`MultipartStore`] of an [`InMemory`]. (Its `put_multipart` uploads are
+//! the shared [`BufferedUpload`](ostore_core::BufferedUpload).)
 
 use crate::InMemory;
 use crate::error::MemoryError;
-use crate::storage::{Entry, Storage, write};
+use crate::storage::{Entry, write};
 use async_trait::async_trait;
 use bytes::Bytes;
 use ostore_core::path::Path;
-use ostore_core::{
-    Attributes, MultipartId, MultipartStore, MultipartUpload, PartId, PutPayload, PutResult,
-    Result, UploadPart,
-};
-use std::fmt;
-use std::sync::{Arc, RwLock};
-
-/// An upload started by `put_multipart`: parts are kept in the order `put_part` was called
-/// and become one object, atomically, on `complete`.
-pub(crate) struct InMemoryUpload {
-    storage: Arc<RwLock<Storage>>,
-    location: Path,
-    attributes: Attributes,
-    parts: Vec<PutPayload>,
-}
-
-impl InMemoryUpload {
-    pub(crate) fn new(
-        storage: Arc<RwLock<Storage>>,
-        location: Path,
-        attributes: Attributes,
-    ) -> Self {
-        Self {
-            storage,
-            location,
-            attributes,
-            parts: Vec::new(),
-        }
-    }
-}
-
-impl fmt::Debug for InMemoryUpload {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InMemoryUpload")
-            .field("location", &self.location)
-            .field("parts", &self.parts.len())
-            .finish_non_exhaustive()
-    }
-}
+use ostore_core::{Attributes, MultipartId, MultipartStore, PartId, PutPayload, PutResult, Result};
 
 /// Joins chunks into one buffer; a single chunk is kept as it is, without copying.
 fn join(chunks: impl Iterator<Item = Bytes>) -> Bytes {
     Bytes::from(chunks.collect::<PutPayload>())
-}
-
-#[async_trait]
-impl MultipartUpload for InMemoryUpload {
-    /// The part is recorded at its index immediately, so the order in which the returned
-    /// futures are awaited does not matter.
-    fn put_part(&mut self, data: PutPayload) -> UploadPart {
-        self.parts.push(data);
-        Box::pin(futures::future::ready(Ok(())))
-    }
-
-    async fn complete(&mut self) -> Result<PutResult> {
-        // The parts are kept, so completing again writes the same object again.
-        let data = join(self.parts.iter().flat_map(|p| p.iter().cloned()));
-        let entry = Entry::new(data, self.attributes.clone());
-        let e_tag = write(&self.storage).insert(self.location.clone(), entry);
-        Ok(PutResult {
-            e_tag: Some(e_tag),
-            version: None,
-        })
-    }
-
-    async fn abort(&mut self) -> Result<()> {
-        self.parts.clear();
-        Ok(())
-    }
 }
 
 /// Uploads by id. The id and e-tags share one counter. A part's [`PartId::content_id`] is
