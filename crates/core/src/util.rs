@@ -32,7 +32,10 @@ where
     E: Send,
     S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
 {
-    let first = stream.next().await.transpose()?.unwrap_or_default();
+    // A stream must not be polled again once it has ended, so each end is checked.
+    let Some(first) = stream.next().await.transpose()? else {
+        return Ok(Bytes::new());
+    };
     let Some(second) = stream.next().await.transpose()? else {
         return Ok(first);
     };
@@ -171,6 +174,17 @@ mod tests {
             let calls = calls.into_inner().unwrap();
             assert!(calls.len() <= ranges.len());
         }
+    }
+
+    #[tokio::test]
+    async fn collect_bytes_never_polls_an_ended_stream() {
+        // `unfold` panics when polled after it ended.
+        let empty = futures::stream::unfold((), |()| async { None::<(Result<Bytes, ()>, ())> });
+        assert!(collect_bytes(Box::pin(empty), None).await.unwrap().is_empty());
+        let one = futures::stream::unfold(true, |first| async move {
+            first.then(|| (Ok::<_, ()>(Bytes::from_static(b"x")), false))
+        });
+        assert_eq!(&collect_bytes(Box::pin(one), None).await.unwrap()[..], b"x");
     }
 
     #[tokio::test]

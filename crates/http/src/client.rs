@@ -2,17 +2,22 @@
 //! PROPFIND) on the shared transport, with the mapping between [`Path`]s and URLs.
 
 use std::collections::VecDeque;
+use std::ops::Range;
+use std::sync::Arc;
 
-use http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, RANGE};
-use http::{HeaderValue, Method, StatusCode};
+use futures::FutureExt;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH, RANGE};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use ostore_core::path::Path;
 use ostore_core::{
-    Attribute, Error, GetOptions, GetResult, GetResultPayload, ObjectMeta, PutMode, PutOptions,
-    PutPayload, PutResult, Result,
+    Attribute, Error, GetOptions, GetRange, GetResult, GetResultPayload, ObjectMeta, PutMode,
+    PutOptions, PutPayload, PutResult, Result,
 };
 use ostore_transport::headers::{
     MetaConfig, attribute_headers, content_length, get_request_headers, get_result, object_meta,
+    validate_content_range,
 };
+use ostore_transport::resume::FetchRest;
 use ostore_transport::status::{error_for_status, redact_url};
 use ostore_transport::{HttpClient, RequestBuilder, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -273,6 +278,31 @@ impl DavClient {
             size,
             MetaConfig::default(),
         )
+    }
+
+    /// The request that fetches the rest of a broken download of `location`: a ranged GET
+    /// that only succeeds while the object keeps the given e-tag (`If-Match`; a changed
+    /// object answers 412, mapped to `Precondition`), checked to be the `206` asked for.
+    pub(crate) fn fetch_rest(this: &Arc<Self>, location: &Path) -> FetchRest {
+        let (client, location) = (Arc::clone(this), location.clone());
+        Arc::new(move |range: Range<u64>, e_tag: String| {
+            let (client, location) = (Arc::clone(&client), location.clone());
+            async move {
+                let requested = GetRange::Bounded(range);
+                let url = client.object_url(&location);
+                let mut headers = HeaderMap::new();
+                headers.insert(RANGE, header_value(&requested.to_string())?);
+                headers.insert(IF_MATCH, header_value(&e_tag)?);
+                let resp = client
+                    .request(Method::GET, &url, location.as_ref())
+                    .headers(headers)
+                    .send()
+                    .await?;
+                validate_content_range(STORE, resp.headers(), &requested)?;
+                Ok(resp.into_stream())
+            }
+            .boxed()
+        })
     }
 
     pub(crate) async fn put_opts(
@@ -587,6 +617,11 @@ impl DavClient {
         }
         Ok(out)
     }
+}
+
+/// A header value from a string this store built, or a clear error.
+fn header_value(s: &str) -> Result<HeaderValue> {
+    HeaderValue::from_str(s).map_err(|e| Error::generic(STORE, format!("bad header value: {e}")))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod connect;
 pub mod credential;
 pub mod headers;
 pub mod response;
+pub mod resume;
 pub mod retry;
 pub mod status;
 
