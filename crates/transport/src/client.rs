@@ -260,6 +260,7 @@ impl RequestBuilder {
             method = %self.method,
             host = uri.host().unwrap_or(""),
             path = uri.path(),
+            bytes_sent = self.body.as_ref().map_or(0, PutPayload::content_length),
         );
         self.execute(uri).instrument(span).await
     }
