@@ -180,7 +180,12 @@ mod tests {
     async fn collect_bytes_never_polls_an_ended_stream() {
         // `unfold` panics when polled after it ended.
         let empty = futures::stream::unfold((), |()| async { None::<(Result<Bytes, ()>, ())> });
-        assert!(collect_bytes(Box::pin(empty), None).await.unwrap().is_empty());
+        assert!(
+            collect_bytes(Box::pin(empty), None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let one = futures::stream::unfold(true, |first| async move {
             first.then(|| (Ok::<_, ()>(Bytes::from_static(b"x")), false))
         });

@@ -88,10 +88,7 @@ pub(crate) fn href_path(href: &str) -> Result<String> {
 /// under `404`). A resource is a collection if its `resourcetype` holds `collection` or its
 /// href ends with `/`.
 pub(crate) fn parse_multistatus(body: &[u8]) -> Result<Vec<Entry>> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| Error::generic(STORE, "PROPFIND answer is not UTF-8"))?;
-    let status: MultiStatus = quick_xml::de::from_str(text)
-        .map_err(|e| Error::generic(STORE, format!("invalid PROPFIND answer: {e}")))?;
+    let status: MultiStatus = ostore_transport::xml::from_xml(STORE, "PROPFIND", body)?;
     status
         .responses
         .into_iter()

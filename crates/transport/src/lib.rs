@@ -16,6 +16,7 @@ pub mod response;
 pub mod resume;
 pub mod retry;
 pub mod status;
+pub mod xml;
 
 pub use body::{HttpError, HttpErrorKind, RequestBody, ResponseBody};
 pub use client::{HttpClient, RequestBuilder, RequestError};
