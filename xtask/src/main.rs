@@ -26,7 +26,8 @@ Commands:
                      `cargo xtask test` reuses them while they answer.
   emulators stop     Stop the emulators `start` left running.
   emulators status   Say which emulators run, where, and whether they answer.
-  bench [--quick]    Run the benchmarks against object_store in release mode; every
+  bench [--quick]    Run the benchmarks against object_store in release mode, with
+                     the emulators running (for the HTTP rows, against Apache); every
                      option after `bench` is passed to the benchmark binary
                      (see `cargo xtask bench --help`).
   help               Print this help.
@@ -117,11 +118,25 @@ fn test() -> Result<(), String> {
     counts.map(drop)
 }
 
-/// `cargo xtask bench [options]`: the benchmark binary, built in release mode.
+/// `cargo xtask bench [options]`: the benchmark binary, built in release mode, with the
+/// emulators running so that the HTTP rows run against the local Apache WebDAV server.
 fn bench(rest: &[String]) -> Result<(), String> {
+    if rest.iter().any(|arg| arg == "--help" || arg == "-h") {
+        return run_steps(&repo_root(), &[bench_step(rest)]).map(drop);
+    }
+    // Stopped when the guard drops, after the bench or when it fails.
+    let emulators = Emulators::start(&repo_root())?;
+    let mut step = bench_step(rest);
+    for (key, value) in emulators.env() {
+        step = step.env(&key, &value);
+    }
+    run_steps(&repo_root(), &[step]).map(drop)
+}
+
+fn bench_step(rest: &[String]) -> Step {
     let mut args = vec!["run", "--release", "-p", "ostore-bench", "--"];
     args.extend(rest.iter().map(String::as_str));
-    run_steps(&repo_root(), &[Step::cargo("bench", &args)]).map(drop)
+    Step::cargo("bench", &args)
 }
 
 /// The workspace root: the parent of this crate's directory.

@@ -4,8 +4,13 @@
 //! alternates), and the report gives the median time of each side per measurement and the
 //! ratio `object_store / ostore`: above 1 means ostore is faster.
 //!
+//! The HTTP rows (ostore's `HttpStore` vs object_store's, with `curl` as a ceiling) run
+//! against the Apache WebDAV server named by `OSTORE_WEBDAV_APACHE_URL`, which
+//! `cargo xtask bench` starts.
+//!
 //! Run it with `cargo xtask bench [--quick]`; `--help` lists the options.
 
+mod http;
 mod workloads;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +25,9 @@ Usage: ostore-bench [--quick] [--rounds N] [--filter TEXT]
 
   --quick        About a tenth of the sizes and counts: a smoke run.
   --rounds N     Measured rounds per side (default 5), after one warm-up round.
-  --filter TEXT  Only the workloads whose name contains TEXT.
+  --filter TEXT  Only the workloads whose name contains TEXT (`http` for the HTTP rows).
+
+The HTTP rows run when OSTORE_WEBDAV_APACHE_URL is set (`cargo xtask bench` sets it).
 ";
 
 /// The command line options.
@@ -261,6 +268,9 @@ fn report(options: &Options, rows: &[Row]) -> String {
         options.rounds,
         if options.quick { ", --quick sizes" } else { "" },
     ));
+    if rows.is_empty() {
+        return out;
+    }
     out.push_str("| workload | ostore | object_store | ratio |\n|---|---:|---:|---:|\n");
     for row in rows {
         let (ours, theirs) = (median(&row.ours), median(&row.theirs));
@@ -300,17 +310,25 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let selected = |name: &str| match &options.filter {
+        Some(text) => name.contains(text.as_str()),
+        None => true,
+    };
     let workloads: Vec<Workload> = workloads(options.quick)
         .into_iter()
-        .filter(|w| match &options.filter {
-            Some(text) => w.rows().iter().any(|name| name.contains(text.as_str())),
-            None => true,
-        })
+        .filter(|w| w.rows().iter().any(|name| selected(name)))
         .collect();
-    if workloads.is_empty() {
+    let http_selected = http::Sizes::new(options.quick)
+        .rows()
+        .iter()
+        .any(|name| selected(name));
+    if workloads.is_empty() && !http_selected {
         eprintln!("ostore-bench: no workload matches the filter");
         return ExitCode::from(2);
     }
+    let http_url = std::env::var(http::URL_VAR)
+        .ok()
+        .filter(|url| !url.is_empty());
 
     // The workspace's target directory: this crate is at `crates/bench`.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2);
@@ -319,7 +337,29 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .map_err(Into::into)
-        .and_then(|runtime| runtime.block_on(run_all(&options, &workloads, &tmp)));
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                let rows = if workloads.is_empty() {
+                    Vec::new()
+                } else {
+                    run_all(&options, &workloads, &tmp).await?
+                };
+                let http = match (&http_url, http_selected) {
+                    (Some(url), true) => {
+                        http::run(url, options.quick, options.rounds, &tmp.join("http"))
+                            .await
+                            .map_err(|e| format!("http: {e}"))?
+                    }
+                    (None, true) => format!(
+                        "\nHTTP rows not run: {} is not set (`cargo xtask bench` starts Apache \
+                         and sets it).\n",
+                        http::URL_VAR
+                    ),
+                    (_, false) => String::new(),
+                };
+                Ok::<_, workloads::BoxError>((rows, http))
+            })
+        });
     // Remove the temporary directory whatever happened; runs already removed their own.
     if let Err(e) = std::fs::remove_dir_all(&tmp)
         && e.kind() != std::io::ErrorKind::NotFound
@@ -327,8 +367,8 @@ fn main() -> ExitCode {
         eprintln!("ostore-bench: could not remove {}: {e}", tmp.display());
     }
     match result {
-        Ok(rows) => {
-            print!("{}", report(&options, &rows));
+        Ok((rows, http)) => {
+            print!("{}{http}", report(&options, &rows));
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -154,7 +154,7 @@ const GET_RANGES_CALLS: u32 = 20;
 const SMALL_OBJECT: usize = 16;
 
 /// `1024` → `1 KiB`, `268435456` → `256 MiB`.
-fn human_size(bytes: usize) -> String {
+pub(crate) fn human_size(bytes: usize) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut value = bytes;
     let mut unit = 0;
