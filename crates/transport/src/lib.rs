@@ -12,6 +12,7 @@ pub mod config;
 pub mod connect;
 pub mod credential;
 pub mod headers;
+mod proxy;
 pub mod response;
 pub mod resume;
 pub mod retry;

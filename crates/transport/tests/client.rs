@@ -544,8 +544,10 @@ async fn injected_connector_and_connect_errors_retry_even_post() {
 }
 
 #[tokio::test]
-async fn proxy_url_is_an_error_for_the_default_connector() {
-    let err = HttpClient::new(options().with_proxy_url("http://proxy:3128"), retry(0)).unwrap_err();
+async fn the_default_connector_accepts_http_proxies_and_refuses_socks() {
+    HttpClient::new(options().with_proxy_url("http://proxy:3128"), retry(0)).unwrap();
+    let err =
+        HttpClient::new(options().with_proxy_url("socks5://proxy:1080"), retry(0)).unwrap_err();
     assert!(matches!(err, Error::NotSupported { .. }), "{err:?}");
 }
 
