@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::FutureExt;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH, RANGE};
@@ -23,7 +24,7 @@ use ostore_transport::{HttpClient, RequestBuilder, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::STORE;
-use crate::propfind::{Entry, parse_multistatus};
+use crate::propfind::{Entry, href_path, parse_multistatus};
 
 /// Bytes encoded in a URL path segment: all but the RFC 3986 unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -66,6 +67,12 @@ enum Listing {
 #[derive(Debug)]
 pub(crate) struct DavClient {
     http: HttpClient,
+    /// The same client without retries, for the `Depth: infinity` probe: a server that does
+    /// not implement it answers 501, which the retrying client would resend as if it were
+    /// a passing server error.
+    probe: HttpClient,
+    /// Set once the server refused `Depth: infinity`: later listings walk at once.
+    finite_depth: AtomicBool,
     /// The base URL without its trailing `/`, e.g. `http://h:8080/dav`.
     base: String,
     /// `scheme://authority` of the base URL.
@@ -81,6 +88,7 @@ pub(crate) struct DavClient {
 impl DavClient {
     pub(crate) fn new(
         http: HttpClient,
+        probe: HttpClient,
         url: &url::Url,
         auth: Option<HeaderValue>,
         conditional_put: bool,
@@ -93,6 +101,8 @@ impl DavClient {
             .into_owned();
         Ok(Self {
             http,
+            probe,
+            finite_depth: AtomicBool::new(false),
             base: format!("{origin}{path}"),
             origin,
             base_path,
@@ -149,7 +159,17 @@ impl DavClient {
     }
 
     fn request(&self, method: Method, url: &str, path: &str) -> RequestBuilder {
-        let request = self.http.request(method, url).context(STORE, path);
+        self.request_on(&self.http, method, url, path)
+    }
+
+    fn request_on(
+        &self,
+        http: &HttpClient,
+        method: Method,
+        url: &str,
+        path: &str,
+    ) -> RequestBuilder {
+        let request = http.request(method, url).context(STORE, path);
         match &self.auth {
             Some(auth) => request.header(AUTHORIZATION, auth.clone()),
             None => request,
@@ -172,7 +192,17 @@ impl DavClient {
     }
 
     async fn propfind(&self, url: &str, depth: &'static str, path: &str) -> Result<Response> {
-        self.request(method("PROPFIND"), url, path)
+        self.propfind_on(&self.http, url, depth, path).await
+    }
+
+    async fn propfind_on(
+        &self,
+        http: &HttpClient,
+        url: &str,
+        depth: &'static str,
+        path: &str,
+    ) -> Result<Response> {
+        self.request_on(http, method("PROPFIND"), url, path)
             .header("Depth", depth)
             .header(CONTENT_TYPE, "application/xml; charset=utf-8")
             .body(PutPayload::from_static(PROPFIND_BODY.as_bytes()))
@@ -524,6 +554,26 @@ impl DavClient {
 
     async fn listing(&self, url: &str, depth: &'static str, path: &str) -> Result<Listing> {
         let resp = self.propfind(url, depth, path).await?;
+        Self::answer(resp, url, depth, path).await
+    }
+
+    /// `PROPFIND Depth: infinity` of `url`, sent once without retries; an answer the
+    /// transport would retry (a 5xx other than 501, 429, 408) or a failed send is sent
+    /// again with the retrying client.
+    async fn infinity_listing(&self, url: &str, path: &str) -> Result<Listing> {
+        let retry = |s: StatusCode| {
+            (s.is_server_error() && s != StatusCode::NOT_IMPLEMENTED)
+                || s == StatusCode::TOO_MANY_REQUESTS
+                || s == StatusCode::REQUEST_TIMEOUT
+        };
+        match self.propfind_on(&self.probe, url, "infinity", path).await {
+            Ok(resp) if !retry(resp.status()) => Self::answer(resp, url, "infinity", path).await,
+            _ => self.listing(url, "infinity", path).await,
+        }
+    }
+
+    /// What a PROPFIND answer says about a listing.
+    async fn answer(resp: Response, url: &str, depth: &str, path: &str) -> Result<Listing> {
         match resp.status() {
             StatusCode::MULTI_STATUS => {
                 Ok(Listing::Entries(parse_multistatus(&resp.bytes().await?)?))
@@ -554,10 +604,18 @@ impl DavClient {
     pub(crate) async fn list_all(&self, prefix: Option<&Path>) -> Result<Vec<ObjectMeta>> {
         let root = self.collection_url(prefix);
         let path = prefix.map(|p| p.as_ref()).unwrap_or_default();
-        let entries = match self.listing(&root, "infinity", path).await? {
+        let listing = if self.finite_depth.load(Ordering::Relaxed) {
+            Listing::Refused
+        } else {
+            self.infinity_listing(&root, path).await?
+        };
+        let entries = match listing {
             Listing::Entries(e) => e,
             Listing::Missing => Vec::new(),
-            Listing::Refused => self.walk(root, path).await?,
+            Listing::Refused => {
+                self.finite_depth.store(true, Ordering::Relaxed);
+                self.walk(root, path).await?
+            }
         };
         let mut out = Vec::new();
         for entry in entries {
@@ -591,6 +649,10 @@ impl DavClient {
     }
 
     /// Lists the tree under the collection `root` with `Depth: 1` requests.
+    ///
+    /// The collection itself is recognised by its href, wherever the server puts it in the
+    /// answer (RFC 4918 sets no order), and only collections strictly below the one listed
+    /// are walked into, so a server listing an ancestor cannot send the walk in circles.
     async fn walk(&self, root: String, path: &str) -> Result<Vec<Entry>> {
         let mut out = Vec::new();
         let mut queue = VecDeque::from([root]);
@@ -599,20 +661,24 @@ impl DavClient {
                 // Missing (deleted meanwhile, or not a collection): nothing below it.
                 continue;
             };
-            let mut entries = entries.into_iter();
-            // The first entry is the collection itself.
-            let this = entries.next();
+            let this = href_path(&url)?;
             for entry in entries {
-                if this.as_ref().is_some_and(|t| t.path == entry.path) {
+                let below = entry
+                    .path
+                    .strip_prefix(this.as_str())
+                    .is_some_and(|rest| rest.len() > 1 && rest.starts_with('/'));
+                if !below {
+                    // The collection itself (or, from a server that lists a file for a
+                    // `Depth: 1` of it, that file), or something outside it.
+                    if entry.path == this && !entry.collection {
+                        out.push(entry);
+                    }
                     continue;
                 }
                 if entry.collection {
                     queue.push_back(self.url_of_entry(&entry.path));
                 }
                 out.push(entry);
-            }
-            if let Some(this) = this.filter(|t| !t.collection) {
-                out.push(this);
             }
         }
         Ok(out)
@@ -631,7 +697,14 @@ mod tests {
 
     fn client(base: &str) -> DavClient {
         let http = HttpClient::new(ClientOptions::new(), RetryConfig::default()).unwrap();
-        DavClient::new(http, &url::Url::parse(base).unwrap(), None, true).unwrap()
+        DavClient::new(
+            http.clone(),
+            http,
+            &url::Url::parse(base).unwrap(),
+            None,
+            true,
+        )
+        .unwrap()
     }
 
     #[test]

@@ -32,7 +32,9 @@
 //! `rename` check with `PROPFIND` that the source is a file first (a DELETE of a collection
 //! removes its tree, and rclone's MOVE deletes the destination before noticing a missing
 //! source); `If-Modified-Since` / `If-Unmodified-Since` are compared here, not by the
-//! server (Apache ignores dates in the future).
+//! server (Apache ignores dates in the future). A server refusing `PROPFIND Depth: infinity` (403
+//! `propfind-finite-depth`, 400 or 501, the latter not retried) is walked with `Depth: 1`,
+//! and the refusal is remembered for later listings.
 //!
 //! Empty collections left behind by deletes are never reported: `list_with_delimiter` is
 //! computed from the recursive listing, so a common prefix always holds an object.
