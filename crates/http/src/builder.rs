@@ -196,13 +196,8 @@ impl HttpBuilder {
             return Err(invalid("a query or fragment"));
         }
         let auth = self.auth.as_ref().map(Auth::header).transpose()?;
-        let no_retry = RetryConfig {
-            max_retries: 0,
-            ..self.retry.clone()
-        };
-        let probe = HttpClient::new(self.client_options.clone(), no_retry)?;
         let http = HttpClient::new(self.client_options, self.retry)?;
-        let client = DavClient::new(http, probe, &url, auth, self.conditional_put)?;
+        let client = DavClient::new(http, &url, auth, self.conditional_put)?;
         Ok(HttpStore {
             client: Arc::new(client),
         })

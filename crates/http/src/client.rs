@@ -67,10 +67,6 @@ enum Listing {
 #[derive(Debug)]
 pub(crate) struct DavClient {
     http: HttpClient,
-    /// The same client without retries, for the `Depth: infinity` probe: a server that does
-    /// not implement it answers 501, which the retrying client would resend as if it were
-    /// a passing server error.
-    probe: HttpClient,
     /// Set once the server refused `Depth: infinity`: later listings walk at once.
     finite_depth: AtomicBool,
     /// The base URL without its trailing `/`, e.g. `http://h:8080/dav`.
@@ -88,7 +84,6 @@ pub(crate) struct DavClient {
 impl DavClient {
     pub(crate) fn new(
         http: HttpClient,
-        probe: HttpClient,
         url: &url::Url,
         auth: Option<HeaderValue>,
         conditional_put: bool,
@@ -101,7 +96,6 @@ impl DavClient {
             .into_owned();
         Ok(Self {
             http,
-            probe,
             finite_depth: AtomicBool::new(false),
             base: format!("{origin}{path}"),
             origin,
@@ -159,17 +153,7 @@ impl DavClient {
     }
 
     fn request(&self, method: Method, url: &str, path: &str) -> RequestBuilder {
-        self.request_on(&self.http, method, url, path)
-    }
-
-    fn request_on(
-        &self,
-        http: &HttpClient,
-        method: Method,
-        url: &str,
-        path: &str,
-    ) -> RequestBuilder {
-        let request = http.request(method, url).context(STORE, path);
+        let request = self.http.request(method, url).context(STORE, path);
         match &self.auth {
             Some(auth) => request.header(AUTHORIZATION, auth.clone()),
             None => request,
@@ -192,17 +176,7 @@ impl DavClient {
     }
 
     async fn propfind(&self, url: &str, depth: &'static str, path: &str) -> Result<Response> {
-        self.propfind_on(&self.http, url, depth, path).await
-    }
-
-    async fn propfind_on(
-        &self,
-        http: &HttpClient,
-        url: &str,
-        depth: &'static str,
-        path: &str,
-    ) -> Result<Response> {
-        self.request_on(http, method("PROPFIND"), url, path)
+        self.request(method("PROPFIND"), url, path)
             .header("Depth", depth)
             .header(CONTENT_TYPE, "application/xml; charset=utf-8")
             .body(PutPayload::from_static(PROPFIND_BODY.as_bytes()))
@@ -557,21 +531,6 @@ impl DavClient {
         Self::answer(resp, url, depth, path).await
     }
 
-    /// `PROPFIND Depth: infinity` of `url`, sent once without retries; an answer the
-    /// transport would retry (a 5xx other than 501, 429, 408) or a failed send is sent
-    /// again with the retrying client.
-    async fn infinity_listing(&self, url: &str, path: &str) -> Result<Listing> {
-        let retry = |s: StatusCode| {
-            (s.is_server_error() && s != StatusCode::NOT_IMPLEMENTED)
-                || s == StatusCode::TOO_MANY_REQUESTS
-                || s == StatusCode::REQUEST_TIMEOUT
-        };
-        match self.propfind_on(&self.probe, url, "infinity", path).await {
-            Ok(resp) if !retry(resp.status()) => Self::answer(resp, url, "infinity", path).await,
-            _ => self.listing(url, "infinity", path).await,
-        }
-    }
-
     /// What a PROPFIND answer says about a listing.
     async fn answer(resp: Response, url: &str, depth: &str, path: &str) -> Result<Listing> {
         match resp.status() {
@@ -607,7 +566,9 @@ impl DavClient {
         let listing = if self.finite_depth.load(Ordering::Relaxed) {
             Listing::Refused
         } else {
-            self.infinity_listing(&root, path).await?
+            // A server without `Depth: infinity` answers 501 (which the transport does
+            // not retry) or 403 `propfind-finite-depth`: both read as `Refused`.
+            self.listing(&root, "infinity", path).await?
         };
         let entries = match listing {
             Listing::Entries(e) => e,
@@ -697,14 +658,7 @@ mod tests {
 
     fn client(base: &str) -> DavClient {
         let http = HttpClient::new(ClientOptions::new(), RetryConfig::default()).unwrap();
-        DavClient::new(
-            http.clone(),
-            http,
-            &url::Url::parse(base).unwrap(),
-            None,
-            true,
-        )
-        .unwrap()
+        DavClient::new(http, &url::Url::parse(base).unwrap(), None, true).unwrap()
     }
 
     #[test]

@@ -143,8 +143,8 @@ pub enum Outcome {
     /// The request was (perhaps partly) sent, then timed out or the connection was reset:
     /// the server may have acted on it, so only idempotent requests are retried.
     SentError,
-    /// The server answered with this status. 5xx, 429 and 408 are retried; other statuses
-    /// are final. `retry_after` is the server's `Retry-After`, see [`parse_retry_after`].
+    /// The server answered with this status. 5xx (but 501 Not Implemented and 505), 429
+    /// and 408 are retried; other statuses are final. `retry_after` is the server's `Retry-After`, see [`parse_retry_after`].
     Status {
         /// The response status.
         status: StatusCode,
@@ -159,7 +159,10 @@ impl Outcome {
             Self::ConnectError => true,
             Self::SentError => idempotent,
             Self::Status { status, .. } => {
-                status.is_server_error()
+                // 501 and 505 say the server cannot do this at all: asking again is futile.
+                (status.is_server_error()
+                    && *status != StatusCode::NOT_IMPLEMENTED
+                    && *status != StatusCode::HTTP_VERSION_NOT_SUPPORTED)
                     || *status == StatusCode::TOO_MANY_REQUESTS
                     || *status == StatusCode::REQUEST_TIMEOUT
             }
@@ -415,7 +418,7 @@ mod tests {
             for code in [500, 502, 503, 504, 429, 408] {
                 assert_eq!(decide(status(code, None), idempotent), retry, "{code}");
             }
-            for code in [200, 304, 400, 401, 403, 404, 409, 412] {
+            for code in [200, 304, 400, 401, 403, 404, 409, 412, 501, 505] {
                 assert_eq!(decide(status(code, None), idempotent), Decision::GiveUp);
             }
         }
