@@ -189,6 +189,9 @@ pub enum ClientConfigKey {
     ProxyExcludes,
     /// Shuffle the resolved addresses of a host before connecting (`randomize_addresses`).
     RandomizeAddresses,
+    /// Also trust the operating system's CA certificates (`system_roots`; ours): the PEM
+    /// bundle named by `SSL_CERT_FILE`, or the distribution's usual bundle.
+    SystemRoots,
     /// Longest idle time allowed between two chunks of a response body (`read_timeout`).
     ReadTimeout,
     /// Timeout of a whole request, from connect to the end of the body (`timeout`).
@@ -199,7 +202,7 @@ pub enum ClientConfigKey {
 
 impl ClientConfigKey {
     /// Every key, in declaration order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::AllowHttp,
         Self::AllowInvalidCertificates,
         Self::ConnectTimeout,
@@ -217,6 +220,7 @@ impl ClientConfigKey {
         Self::ProxyExcludes,
         Self::RandomizeAddresses,
         Self::ReadTimeout,
+        Self::SystemRoots,
         Self::Timeout,
         Self::UserAgent,
     ];
@@ -241,6 +245,7 @@ impl AsRef<str> for ClientConfigKey {
             Self::ProxyCaCertificate => "proxy_ca_certificate",
             Self::ProxyExcludes => "proxy_excludes",
             Self::RandomizeAddresses => "randomize_addresses",
+            Self::SystemRoots => "system_roots",
             Self::ReadTimeout => "read_timeout",
             Self::Timeout => "timeout",
             Self::UserAgent => "user_agent",
@@ -441,6 +446,7 @@ pub struct ClientOptions {
     http1_only: ConfigValue<bool>,
     http2_only: ConfigValue<bool>,
     randomize_addresses: ConfigValue<bool>,
+    system_roots: ConfigValue<bool>,
 }
 
 /// A proxy URL whose `Debug` hides any `user:password@` part.
@@ -478,6 +484,7 @@ impl Default for ClientOptions {
             http1_only: ConfigValue::Parsed(true),
             http2_only: ConfigValue::Parsed(false),
             randomize_addresses: ConfigValue::Parsed(true),
+            system_roots: ConfigValue::Parsed(false),
         }
     }
 }
@@ -542,6 +549,7 @@ impl ClientOptions {
             K::ProxyCaCertificate => self.proxy_ca_certificate = Some(v),
             K::ProxyExcludes => self.proxy_excludes = Some(v),
             K::RandomizeAddresses => self.randomize_addresses = deferred(v),
+            K::SystemRoots => self.system_roots = deferred(v),
             K::ReadTimeout => self.read_timeout = Some(deferred(v)),
             K::Timeout => self.timeout = Some(deferred(v)),
             K::UserAgent => self.user_agent = Some(deferred(v)),
@@ -581,6 +589,7 @@ impl ClientOptions {
             K::ProxyCaCertificate => self.proxy_ca_certificate.clone(),
             K::ProxyExcludes => self.proxy_excludes.clone(),
             K::RandomizeAddresses => Some(b(&self.randomize_addresses)),
+            K::SystemRoots => Some(b(&self.system_roots)),
             K::ReadTimeout => d(&self.read_timeout),
             K::Timeout => d(&self.timeout),
             K::UserAgent => self
@@ -742,6 +751,22 @@ impl ClientOptions {
     pub fn with_proxy_excludes(mut self, proxy_excludes: impl Into<String>) -> Self {
         self.proxy_excludes = Some(proxy_excludes.into());
         self
+    }
+
+    /// Also trusts the operating system's CA certificates: the PEM bundle named by the
+    /// `SSL_CERT_FILE` environment variable, or the first of the usual distribution bundles
+    /// that exists. Useful behind a corporate TLS-inspecting proxy whose CA is installed
+    /// system-wide.
+    pub fn with_system_roots(mut self, enabled: bool) -> Self {
+        self.system_roots = ConfigValue::Parsed(enabled);
+        self
+    }
+
+    /// Whether the operating system's CA certificates are trusted too (default: no, only
+    /// the bundled webpki roots and the added root certificates).
+    pub fn system_roots(&self) -> Result<bool> {
+        self.system_roots
+            .get(ClientConfigKey::SystemRoots, parse_bool)
     }
 
     /// Shuffles (the default) or keeps the order of a host's resolved addresses.

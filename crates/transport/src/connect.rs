@@ -173,6 +173,16 @@ fn tls_config(
         let mut roots = RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
+        if options.system_roots()? {
+            // A distribution bundle may hold certificates rustls cannot use; those are
+            // skipped rather than failing every connection.
+            let system = crate::roots::system_roots()?;
+            roots.add_parsable_certificates(
+                system
+                    .iter()
+                    .map(|c| CertificateDer::from(c.der().to_vec())),
+            );
+        }
         for cert in options.root_certificates().iter().chain(extra_roots) {
             roots
                 .add(CertificateDer::from(cert.der().to_vec()))

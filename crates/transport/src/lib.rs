@@ -16,6 +16,7 @@ mod proxy;
 pub mod response;
 pub mod resume;
 pub mod retry;
+mod roots;
 pub mod status;
 pub mod xml;
 

@@ -137,7 +137,8 @@ fn sample(key: ClientConfigKey) -> &'static str {
         | K::Http1Only
         | K::Http2KeepAliveWhileIdle
         | K::Http2Only
-        | K::RandomizeAddresses => "yes",
+        | K::RandomizeAddresses
+        | K::SystemRoots => "yes",
         K::ConnectTimeout
         | K::Http2KeepAliveInterval
         | K::Http2KeepAliveTimeout
@@ -164,6 +165,7 @@ fn check_getter(o: &ClientOptions, key: ClientConfigKey) -> Result<(), Error> {
         K::Http2KeepAliveWhileIdle => assert!(o.http2_keep_alive_while_idle()?),
         K::Http2Only => assert!(o.http2_only()?),
         K::RandomizeAddresses => assert!(o.randomize_addresses()?),
+        K::SystemRoots => assert!(o.system_roots()?),
         K::ConnectTimeout => assert_eq!(o.connect_timeout()?, d90),
         K::Http2KeepAliveInterval => assert_eq!(o.http2_keep_alive_interval()?, d90),
         K::Http2KeepAliveTimeout => assert_eq!(o.http2_keep_alive_timeout()?, d90),
