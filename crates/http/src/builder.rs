@@ -30,7 +30,10 @@ impl Auth {
     fn header(&self) -> Result<HeaderValue> {
         let value = match self {
             Self::Basic { user, password } => {
-                format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
+                format!(
+                    "Basic {}",
+                    ostore_transport::base64::encode(format!("{user}:{password}").as_bytes())
+                )
             }
             Self::Bearer(token) => format!("Bearer {token}"),
         };
@@ -43,28 +46,6 @@ impl Auth {
         value.set_sensitive(true);
         Ok(value)
     }
-}
-
-/// Standard base64 with padding (RFC 4648), for HTTP Basic credentials.
-fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// Configures an [`HttpStore`]: the server's base URL, client options, retries and
@@ -207,22 +188,6 @@ impl HttpBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc4648() {
-        for (input, want) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-            ("Aladdin:open sesame", "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="),
-        ] {
-            assert_eq!(base64(input.as_bytes()), want, "{input}");
-        }
-    }
 
     #[test]
     fn secrets_stay_out_of_debug() {

@@ -331,40 +331,6 @@ impl fmt::Debug for Certificate {
     }
 }
 
-/// Decodes standard base64 (RFC 4648 with `=` padding), skipping ASCII whitespace.
-fn decode_base64(input: &str) -> Option<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let bytes: Vec<u8> = input.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if bytes.len() % 4 != 0 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
-    let last = bytes.len() / 4;
-    for (i, chunk) in bytes.chunks_exact(4).enumerate() {
-        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && i + 1 != last) {
-            return None;
-        }
-        let mut acc = 0u32;
-        for &c in &chunk[..4 - pad] {
-            acc = (acc << 6) | value(c)?;
-        }
-        acc <<= 6 * pad as u32;
-        let three = [(acc >> 16) as u8, (acc >> 8) as u8, acc as u8];
-        out.extend_from_slice(&three[..3 - pad]);
-    }
-    Some(out)
-}
-
 impl Certificate {
     const BEGIN: &'static str = "-----BEGIN CERTIFICATE-----";
     const END: &'static str = "-----END CERTIFICATE-----";
@@ -389,7 +355,7 @@ impl Certificate {
             let end = body
                 .find(Self::END)
                 .ok_or_else(|| bad("missing END line"))?;
-            let der = decode_base64(&body[..end]).ok_or_else(|| bad("bad base64"))?;
+            let der = crate::base64::decode(&body[..end]).ok_or_else(|| bad("bad base64"))?;
             certs.push(Self::from_der(&der)?);
             rest = &body[end + Self::END.len()..];
         }

@@ -6,6 +6,7 @@
 //! the mapping of HTTP responses to [`ostore_core::Error`], and [`HttpClient`], which sends,
 //! signs, retries and times out requests over a pluggable [`HttpConnector`].
 
+pub mod base64;
 pub mod body;
 pub mod client;
 pub mod config;
