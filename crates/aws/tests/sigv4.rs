@@ -3,7 +3,7 @@
 //! Sources of the expected values (test data only):
 //! * AWS's SigV4 test suite (`aws-sig-v4-test-suite`, documented at
 //!   <https://docs.aws.amazon.com/general/latest/gr/signature-v4-test-suite.html>), as
-//!   shipped in aws-sdk-js-v3's `packages/signature-v4/src/suite.fixture.ts`; `get-space`
+//!   shipped in the `@aws-sdk/signature-v4` npm package (`suite.fixture`); `get-space`
 //!   is the suite's `normalize-path/get-space` (cross-checked in several SDK test files).
 //! * The Amazon S3 API reference, "Authenticating Requests: Using the Authorization Header
 //!   (AWS Signature Version 4)" (GET Object and PUT Object examples) and "Authenticating
