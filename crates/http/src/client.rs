@@ -36,9 +36,6 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// The properties a listing asks for.
 const PROPFIND_BODY: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/><D:getlastmodified/><D:getetag/></D:prop></D:propfind>"#;
 
-/// At most this much of an error body goes into an error message.
-const MAX_ERROR_BODY: usize = 4096;
-
 fn method(name: &'static str) -> Method {
     Method::from_bytes(name.as_bytes()).expect("a valid method name")
 }
@@ -160,14 +157,6 @@ impl DavClient {
         }
     }
 
-    /// The error for an unsuccessful response about `path`.
-    async fn fail(resp: Response, path: &str, url: &str) -> Error {
-        let status = resp.status();
-        let mut body = resp.bytes().await.unwrap_or_default();
-        body.truncate(MAX_ERROR_BODY);
-        error_for_status(STORE, path, status, &body, Some(&redact_url(url)))
-    }
-
     fn not_found(path: &Path, why: &str) -> Error {
         Error::NotFound {
             path: path.to_string(),
@@ -195,7 +184,7 @@ impl DavClient {
             StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => {
                 return Err(Self::not_found(location, "no object at this path"));
             }
-            _ => return Err(Self::fail(resp, location.as_ref(), &url).await),
+            _ => return Err(resp.into_error(location.as_ref()).await),
         }
         let entries = parse_multistatus(&resp.bytes().await?)?;
         match entries.into_iter().next() {
@@ -247,7 +236,7 @@ impl DavClient {
             StatusCode::METHOD_NOT_ALLOWED => {
                 return Err(Self::not_found(location, "the path is a collection"));
             }
-            _ => return Err(Self::fail(resp, location.as_ref(), &url).await),
+            _ => return Err(resp.into_error(location.as_ref()).await),
         }
         // Apache omits Content-Length for empty files: ask PROPFIND for the size.
         let size = match (resp.status(), content_length(resp.headers())) {
@@ -382,7 +371,7 @@ impl DavClient {
                     source: "the object exists".into(),
                 });
             }
-            _ => return Err(Self::fail(resp, path, &url).await),
+            _ => return Err(resp.into_error(path).await),
         }
         let e_tag = match resp.headers().get(ETAG).and_then(|v| v.to_str().ok()) {
             Some(tag) => Some(tag.to_string()),
@@ -454,7 +443,7 @@ impl DavClient {
                 Ok(true)
             }
             StatusCode::CONFLICT | StatusCode::NOT_FOUND => Ok(false),
-            _ => Err(Self::fail(resp, location.as_ref(), url).await),
+            _ => Err(resp.into_error(location.as_ref()).await),
         }
     }
 
@@ -470,7 +459,7 @@ impl DavClient {
         if resp.status().is_success() {
             Ok(())
         } else {
-            Err(Self::fail(resp, location.as_ref(), &url).await)
+            Err(resp.into_error(location.as_ref()).await)
         }
     }
 
@@ -522,7 +511,7 @@ impl DavClient {
                 path: to.to_string(),
                 source: "the destination exists".into(),
             }),
-            _ => Err(Self::fail(resp, from.as_ref(), &url).await),
+            _ => Err(resp.into_error(from.as_ref()).await),
         }
     }
 
@@ -554,7 +543,7 @@ impl DavClient {
                     ))
                 }
             }
-            _ => Err(Self::fail(resp, path, url).await),
+            _ => Err(resp.into_error(path).await),
         }
     }
 

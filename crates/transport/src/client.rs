@@ -35,8 +35,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::Bytes;
-use futures::StreamExt;
 use http::header::{CONTENT_LENGTH, RETRY_AFTER, USER_AGENT};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use ostore_core::{Error, PutPayload, Result};
@@ -46,14 +44,11 @@ use crate::body::{HttpError, HttpErrorKind, RequestBody};
 use crate::connect::{HttpConnector, HttpService, HyperConnector};
 use crate::response::Response;
 use crate::retry::{Backoff, Decision, Outcome, is_idempotent, parse_retry_after, retry_decision};
-use crate::status::{error_for_status, redact_url};
+use crate::status::redact_url;
 use crate::{ClientOptions, RetryConfig};
 
 /// The store name used in errors when the request has no [`RequestBuilder::context`].
 const DEFAULT_STORE: &str = "HTTP";
-
-/// At most this much of an error response's body is read for the error message.
-const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// The user agent sent unless the options set one.
 const DEFAULT_USER_AGENT: &str = concat!("ostore/", env!("CARGO_PKG_VERSION"));
@@ -239,16 +234,12 @@ impl RequestBuilder {
     /// a success; any other final status becomes an error (`404` → [`Error::NotFound`], ...,
     /// see [`error_for_status`]).
     pub async fn send(self) -> Result<Response> {
-        let store = self.store;
         let path = self.path.clone();
-        let url = self.url.clone();
         let resp = self.send_raw().await?;
         if resp.status().is_success() {
             return Ok(resp);
         }
-        let status = resp.status();
-        let body = read_error_body(resp).await;
-        Err(error_for_status(store, &path, status, &body, Some(&url)))
+        Err(resp.into_error(&path).await)
     }
 
     /// Sends the request, retrying as configured, and returns the final response whatever
@@ -396,21 +387,6 @@ impl RequestBuilder {
             }
         }
     }
-}
-
-/// Reads at most [`MAX_ERROR_BODY`] bytes of an error response's body; a body that fails
-/// to arrive is treated as empty, since the status already tells what went wrong.
-async fn read_error_body(resp: Response) -> Bytes {
-    let mut stream = resp.into_stream();
-    let mut out = Vec::new();
-    while let Some(Ok(chunk)) = stream.next().await {
-        let room = MAX_ERROR_BODY - out.len();
-        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if out.len() == MAX_ERROR_BODY {
-            break;
-        }
-    }
-    out.into()
 }
 
 /// A request that failed in the transport (no final response), after its retries.

@@ -1,5 +1,6 @@
 //! [`Response`], a received response head with its body, which streams under the read timeout.
 
+use futures::StreamExt;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -16,6 +17,9 @@ use ostore_core::{Error, Result, collect_bytes};
 use tokio::time::{Instant, Sleep};
 
 use crate::body::{HttpError, ResponseBody};
+
+/// The most of an error response's body that [`Response::into_error`] reads.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// A response: its status and headers, and a body not read yet.
 ///
@@ -57,6 +61,24 @@ impl Response {
             store,
             url: redacted_url,
         }
+    }
+
+    /// The error an unsuccessful response stands for, about the object `path`: its status
+    /// mapped by [`error_for_status`](crate::status::error_for_status), with the start of its
+    /// body (at most [`MAX_ERROR_BODY`] bytes are read; a body that fails to arrive counts
+    /// as empty, since the status already tells what went wrong) and the redacted URL.
+    pub async fn into_error(self, path: &str) -> ostore_core::Error {
+        let (store, status, url) = (self.store, self.status, Arc::clone(&self.url));
+        let mut stream = self.into_stream();
+        let mut body = Vec::new();
+        while let Some(Ok(chunk)) = stream.next().await {
+            let room = MAX_ERROR_BODY - body.len();
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if body.len() == MAX_ERROR_BODY {
+                break;
+            }
+        }
+        crate::status::error_for_status(store, path, status, &body, Some(&url))
     }
 
     /// The status code.
