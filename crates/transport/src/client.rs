@@ -232,7 +232,7 @@ impl RequestBuilder {
 
     /// Sends the request, retrying as configured, and returns the response if its status is
     /// a success; any other final status becomes an error (`404` → [`Error::NotFound`], ...,
-    /// see [`error_for_status`]).
+    /// see [`error_for_status`](crate::status::error_for_status)).
     pub async fn send(self) -> Result<Response> {
         let path = self.path.clone();
         let resp = self.send_raw().await?;
