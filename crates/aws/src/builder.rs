@@ -8,7 +8,7 @@ use ostore_core::{Error, Result};
 use ostore_transport::{ClientOptions, RetryConfig};
 
 use crate::client::{S3Client, S3Config};
-use crate::precondition::S3ConditionalPut;
+use crate::precondition::{S3ConditionalPut, S3CopyIfNotExists};
 use crate::providers::{ChainSettings, resolve};
 use crate::{AmazonS3, STORE};
 
@@ -24,6 +24,7 @@ pub struct AmazonS3Builder {
     virtual_hosted_style_request: bool,
     client_options: ClientOptions,
     retry_config: RetryConfig,
+    copy_if_not_exists: Option<S3CopyIfNotExists>,
 }
 
 impl AmazonS3Builder {
@@ -74,6 +75,12 @@ impl AmazonS3Builder {
         self
     }
 
+    /// Sets how copy_if_not_exists works.
+    pub fn with_copy_if_not_exists(mut self, mode: S3CopyIfNotExists) -> Self {
+        self.copy_if_not_exists = Some(mode);
+        self
+    }
+
     /// Builds the store.
     pub fn build(self) -> Result<AmazonS3> {
         let bucket = self
@@ -107,7 +114,7 @@ impl AmazonS3Builder {
             skip_signature: false,
             disable_tagging: false,
             checksum: None,
-            copy_if_not_exists: None,
+            copy_if_not_exists: self.copy_if_not_exists,
             conditional_put: S3ConditionalPut::default(),
             request_payer: false,
             encryption_headers: HeaderMap::new(),

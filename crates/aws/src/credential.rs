@@ -232,6 +232,20 @@ impl<'a> AwsAuthorizer<'a> {
         expires_in: Duration,
         date: DateTime<Utc>,
     ) -> Result<()> {
+        self.presign_with_headers(method, url, expires_in, date, &HeaderMap::new())
+    }
+
+    /// [`presign`](Self::presign), also signing `headers`: the request made with the URL
+    /// must then carry exactly these header values (e.g. a `content-type` or an
+    /// `x-amz-server-side-encryption` the uploader may not change).
+    pub fn presign_with_headers(
+        &self,
+        method: &Method,
+        url: &mut Url,
+        expires_in: Duration,
+        date: DateTime<Utc>,
+        headers: &HeaderMap,
+    ) -> Result<()> {
         if expires_in > MAX_PRESIGN_EXPIRY {
             return Err(Error::generic(
                 STORE,
@@ -261,10 +275,14 @@ impl<'a> AwsAuthorizer<'a> {
         if let Some(token) = &self.credential.token {
             push_param(&mut query, "X-Amz-Security-Token", token);
         }
-        push_param(&mut query, "X-Amz-SignedHeaders", "host");
+        let mut all = headers.clone();
+        all.remove(HOST);
+        all.insert(HOST, header_value(&host)?);
+        let (canonical_headers, signed_headers) = canonical_headers(&all)?;
+        push_param(&mut query, "X-Amz-SignedHeaders", &signed_headers);
 
         let canonical_request = format!(
-            "{}\n{}\n{}\nhost:{host}\n\nhost\n{UNSIGNED_PAYLOAD}",
+            "{}\n{}\n{}\n{canonical_headers}\n{signed_headers}\n{UNSIGNED_PAYLOAD}",
             method.as_str(),
             self.canonical_uri(url.path()),
             canonical_query(&query),
@@ -431,7 +449,7 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         let _ = write!(out, "{b:02x}");

@@ -27,4 +27,6 @@ pub enum S3CopyIfNotExists {
     HeaderWithStatus(String, String, StatusCode),
     /// Copy through a multipart upload completed with `If-None-Match: *`.
     Multipart,
+    /// Send `If-None-Match: *` with CopyObject (servers that support conditional copies).
+    IfNoneMatch,
 }

@@ -78,6 +78,9 @@ pub struct Capabilities {
     pub min_part_size: usize,
     /// How many keys `list_many_keys` writes and lists.
     pub many_keys: usize,
+    /// The content type the store reports for an object written without one (S3 servers
+    /// assign a default such as `binary/octet-stream`); `None` if it reports none.
+    pub default_content_type: Option<&'static str>,
 }
 
 impl Default for Capabilities {
@@ -117,6 +120,7 @@ impl Capabilities {
             delete_missing: DeleteMissing::Succeeds,
             min_part_size: 0,
             many_keys: 10_000,
+            default_content_type: None,
         }
     }
 
@@ -154,6 +158,12 @@ impl Capabilities {
     /// Sets the smallest size of a non-final multipart part.
     pub fn with_min_part_size(mut self, min_part_size: usize) -> Self {
         self.min_part_size = min_part_size;
+        self
+    }
+
+    /// Sets [`default_content_type`](Self::default_content_type).
+    pub fn with_default_content_type(mut self, content_type: &'static str) -> Self {
+        self.default_content_type = Some(content_type);
         self
     }
 

@@ -199,15 +199,16 @@ pub async fn attributes_round_trip(store: &dyn ObjectStore, caps: &Capabilities)
     match &caps.attributes {
         Support::Full => {
             store.put_opts(&path, "body".into(), opts).await.unwrap();
-            assert_attributes(store, &path, &attrs, "put_opts").await;
+            assert_attributes(store, caps, &path, &attrs, "put_opts").await;
 
             let copy = base.child("copy");
             store.copy(&path, &copy).await.unwrap();
-            assert_attributes(store, &copy, &attrs, "copy").await;
+            assert_attributes(store, caps, &copy, &attrs, "copy").await;
 
             store.put(&path, "plain".into()).await.unwrap();
             assert_attributes(
                 store,
+                caps,
                 &path,
                 &Attributes::new(),
                 "overwrite without attributes",
@@ -222,7 +223,7 @@ pub async fn attributes_round_trip(store: &dyn ObjectStore, caps: &Capabilities)
                     .unwrap();
                 upload.put_part("multi".into()).await.unwrap();
                 upload.complete().await.unwrap();
-                assert_attributes(store, &multipart_path, &attrs, "put_multipart_opts").await;
+                assert_attributes(store, caps, &multipart_path, &attrs, "put_multipart_opts").await;
             }
         }
         Support::Unsupported(why) => {
@@ -235,7 +236,7 @@ pub async fn attributes_round_trip(store: &dyn ObjectStore, caps: &Capabilities)
             )
             .await;
             store.put(&path, "plain".into()).await.unwrap();
-            assert_attributes(store, &path, &Attributes::new(), "plain put").await;
+            assert_attributes(store, caps, &path, &Attributes::new(), "plain put").await;
 
             if caps.multipart.is_full() {
                 let opts = PutMultipartOptions::from(attrs);
@@ -254,7 +255,25 @@ pub async fn attributes_round_trip(store: &dyn ObjectStore, caps: &Capabilities)
     }
 }
 
-async fn assert_attributes(store: &dyn ObjectStore, path: &Path, want: &Attributes, what: &str) {
+/// `want`, plus the store's default content type when `want` names none.
+fn expected(caps: &Capabilities, want: &Attributes) -> Attributes {
+    let mut want = want.clone();
+    if let Some(ct) = caps.default_content_type {
+        if want.get(&Attribute::ContentType).is_none() {
+            want.insert(Attribute::ContentType, ct.into());
+        }
+    }
+    want
+}
+
+async fn assert_attributes(
+    store: &dyn ObjectStore,
+    caps: &Capabilities,
+    path: &Path,
+    want: &Attributes,
+    what: &str,
+) {
+    let want = &expected(caps, want);
     let got = store.get(path).await.unwrap();
     assert_eq!(&got.attributes, want, "attributes from get after {what}");
     let opts = ostore_core::GetOptions {

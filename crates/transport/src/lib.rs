@@ -18,6 +18,7 @@ pub mod response;
 pub mod resume;
 pub mod retry;
 mod roots;
+pub mod signer;
 pub mod status;
 pub mod xml;
 
@@ -28,3 +29,4 @@ pub use connect::{HttpConnector, HttpService, HyperConnector};
 pub use credential::{CredentialProvider, StaticCredentialProvider};
 pub use response::Response;
 pub use retry::{BackoffConfig, RetryConfig};
+pub use signer::Signer;

@@ -1,0 +1,61 @@
+//! The conformance suite against [`AmazonS3`] on both S3 servers `cargo xtask test` starts:
+//! SeaweedFS (which checks SigV4 signatures) and moto (which checks none but catches what
+//! SeaweedFS tolerates). Built only with the `emulators` feature; a missing or unreachable
+//! server fails the tests, never skips them. Every test writes below its own unique prefix
+//! (the suite's `scratch`), so concurrent tests share one bucket.
+#![cfg(feature = "emulators")]
+
+use ostore_aws::{AmazonS3, AmazonS3Builder, S3CopyIfNotExists};
+use ostore_conformance::{Capabilities, Fixture, conformance_tests};
+use ostore_core::ObjectStore;
+
+/// The bucket the tests use on both servers.
+pub const BUCKET: &str = "ostore-test";
+
+/// A builder for the server whose endpoint is in `var`; panics with what to do if unset.
+pub fn builder(var: &str) -> AmazonS3Builder {
+    let url = std::env::var(var).unwrap_or_else(|_| {
+        panic!(
+            "{var} is not set: run these tests through `cargo xtask test`, or export the \
+             variables `cargo xtask emulators start` prints"
+        )
+    });
+    AmazonS3Builder::new()
+        .with_endpoint(url)
+        .with_bucket_name(BUCKET)
+        .with_region("us-east-1")
+        .with_access_key_id("AKIDTEST")
+        .with_secret_access_key("SECRETTEST")
+        .with_allow_http(true)
+}
+
+/// A store on the server in `var` that answered a listing.
+async fn store(var: &str, copy: Option<S3CopyIfNotExists>) -> Fixture {
+    let mut builder = builder(var);
+    if let Some(copy) = copy {
+        builder = builder.with_copy_if_not_exists(copy);
+    }
+    let store = builder
+        .build()
+        .unwrap_or_else(|e| panic!("building a store for {var}: {e}"));
+    store
+        .list_with_delimiter(None)
+        .await
+        .unwrap_or_else(|e| panic!("the S3 server {var} does not answer: {e}"));
+    Fixture::with_multipart_store(store)
+}
+
+/// What both servers offer: S3 semantics with 5 MiB parts.
+fn s3() -> Capabilities {
+    Capabilities::full()
+        .without_get_version("the test buckets are not versioned")
+        .with_min_part_size(5 * 1024 * 1024)
+        .with_many_keys(2000)
+        .with_default_content_type("binary/octet-stream")
+}
+
+conformance_tests!(
+    moto,
+    || store("OSTORE_S3_MOTO_URL", Some(S3CopyIfNotExists::Multipart)),
+    s3()
+);
