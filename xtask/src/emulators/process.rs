@@ -1,5 +1,5 @@
 //! Process plumbing for the emulators: installing packages, picking free ports, probing a
-//! WebDAV server for readiness and stopping a server with every process it forked.
+//! server for readiness and stopping a server with every process it forked.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -7,11 +7,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// How often readiness is polled, and for how long at most.
+/// How often readiness and exit are polled.
 const POLL_EVERY: Duration = Duration::from_millis(50);
-const READY_WITHIN: Duration = Duration::from_secs(10);
-/// How long a server may take to exit after SIGTERM before it gets SIGKILL.
-const EXIT_WITHIN: Duration = Duration::from_secs(5);
 
 /// Where Debian installs the Apache binary.
 pub(super) const APACHE_BIN: &str = "/usr/sbin/apache2";
@@ -71,7 +68,7 @@ pub(super) fn install_missing() -> Result<(), String> {
 }
 
 /// Runs `command`, showing its output only when it fails.
-fn run_quiet(command: &mut Command) -> Result<(), String> {
+pub(super) fn run_quiet(command: &mut Command) -> Result<(), String> {
     let shown = format!("{command:?}");
     let output = command
         .stdin(Stdio::null())
@@ -88,7 +85,7 @@ fn run_quiet(command: &mut Command) -> Result<(), String> {
     ))
 }
 
-fn find_in_path(program: &str) -> Option<std::path::PathBuf> {
+pub(super) fn find_in_path(program: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
@@ -110,20 +107,40 @@ pub(super) fn is_root() -> bool {
 
 /// A port on 127.0.0.1 that was free a moment ago; the server binds it next.
 pub(super) fn free_port() -> Result<u16, String> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free local port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|addr| addr.port())
-        .map_err(|e| format!("no free local port: {e}"))
+    Ok(free_ports::<1>()?[0])
+}
+
+/// `N` distinct ports on 127.0.0.1 that were free a moment ago: all are held until the
+/// last is picked, so the system cannot hand out one twice.
+pub(super) fn free_ports<const N: usize>() -> Result<[u16; N], String> {
+    let mut held = Vec::with_capacity(N);
+    let mut ports = [0; N];
+    for port in &mut ports {
+        let listener =
+            TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free local port: {e}"))?;
+        *port = listener
+            .local_addr()
+            .map_err(|e| format!("no free local port: {e}"))?
+            .port();
+        held.push(listener);
+    }
+    Ok(ports)
 }
 
 /// Whether a WebDAV server answers a `PROPFIND` of its root with `Depth: 0` with a 2xx.
 pub(super) fn answers(port: u16) -> bool {
-    propfind_root(port).is_ok_and(|status| (200..300).contains(&status))
+    http_status(port, "PROPFIND", "/", "Depth: 0\r\n")
+        .is_ok_and(|status| (200..300).contains(&status))
 }
 
-fn propfind_root(port: u16) -> std::io::Result<u16> {
+/// The status code a server on 127.0.0.1:`port` answers to `method path` with an empty
+/// body and the `extra` header lines (each ending in CRLF); at most a second per step.
+pub(super) fn http_status(
+    port: u16,
+    method: &str,
+    path: &str,
+    extra: &str,
+) -> std::io::Result<u16> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let timeout = Duration::from_secs(1);
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
@@ -131,7 +148,7 @@ fn propfind_root(port: u16) -> std::io::Result<u16> {
     stream.set_write_timeout(Some(timeout))?;
     write!(
         stream,
-        "PROPFIND / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nDepth: 0\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}\
          Content-Length: 0\r\nConnection: close\r\n\r\n"
     )?;
     // The status line is all we need: `HTTP/1.1 207 Multi-Status`.
@@ -151,17 +168,19 @@ fn propfind_root(port: u16) -> std::io::Result<u16> {
         .ok_or_else(|| std::io::Error::other("not an HTTP response"))
 }
 
-/// Waits until the server on `port` answers, or fails with the reason: the process
-/// exited (its log says why) or it did not answer in time.
+/// Waits up to `within` until `ready` holds for the server on `port`, or fails with the
+/// reason: the process exited (its log says why) or it did not answer `probe` in time.
 pub(super) fn wait_ready(
     name: &str,
     child: &mut Child,
     port: u16,
     log: &Path,
+    within: Duration,
+    (probe, ready): (&str, &dyn Fn() -> bool),
 ) -> Result<(), String> {
-    let deadline = Instant::now() + READY_WITHIN;
+    let deadline = Instant::now() + within;
     loop {
-        if answers(port) {
+        if ready() {
             return Ok(());
         }
         if let Ok(Some(status)) = child.try_wait() {
@@ -173,8 +192,8 @@ pub(super) fn wait_ready(
         }
         if Instant::now() >= deadline {
             return Err(format!(
-                "{name} did not answer a PROPFIND on port {port} within {}s; its log {}:\n{}",
-                READY_WITHIN.as_secs(),
+                "{name} did not answer {probe} on port {port} within {}s; its log {}:\n{}",
+                within.as_secs(),
                 log.display(),
                 tail(log)
             ));
@@ -232,12 +251,12 @@ pub(super) fn processes_mentioning(marker: &str) -> Vec<u32> {
         .collect()
 }
 
-/// Stops server `pid` (reaping it when it is our `child`): SIGTERM, a grace period, then
-/// SIGKILL for it and for every process still mentioning `marker` (forked workers).
-pub(super) fn stop(pid: u32, child: Option<&mut Child>, marker: &str) {
+/// Stops server `pid` (reaping it when it is our `child`): SIGTERM, up to `grace` to exit,
+/// then SIGKILL for it and for every process still mentioning `marker` (forked workers).
+pub(super) fn stop(pid: u32, child: Option<&mut Child>, marker: &str, grace: Duration) {
     signal(pid, "-TERM");
     let mut child = child;
-    let deadline = Instant::now() + EXIT_WITHIN;
+    let deadline = Instant::now() + grace;
     loop {
         if let Some(child) = child.as_deref_mut() {
             let _ = child.try_wait();
@@ -255,5 +274,11 @@ pub(super) fn stop(pid: u32, child: Option<&mut Child>, marker: &str) {
     }
     if let Some(child) = child {
         let _ = child.wait();
+    }
+    // SIGKILL is delivered asynchronously: wait (briefly) until every process is gone, so
+    // that a restart finds its ports and files free.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while (alive(pid) || !processes_mentioning(marker).is_empty()) && Instant::now() < deadline {
+        std::thread::sleep(POLL_EVERY);
     }
 }
