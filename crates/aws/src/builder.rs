@@ -78,9 +78,14 @@ impl<T: Setting> Value<T> {
         match self {
             Self::Typed(v) => Ok(v.clone()),
             Self::Text(s) => T::parse(s).map_err(|e| {
+                // Keep the parser's message, not its store prefix.
+                let reason = match &e {
+                    Error::Generic { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                };
                 Error::generic(
                     STORE,
-                    format!("invalid value for configuration key {key}: {e}"),
+                    format!("invalid value for configuration key {key}: {reason}"),
                 )
             }),
         }
@@ -306,6 +311,19 @@ impl AmazonS3Builder {
 
     /// Sets a setting from its string form; malformed values are reported by
     /// [`build`](Self::build).
+    ///
+    /// ```
+    /// use ostore_aws::{AmazonS3Builder, AmazonS3ConfigKey};
+    ///
+    /// let builder = AmazonS3Builder::new()
+    ///     .with_config("aws_region".parse()?, "eu-west-1")
+    ///     .with_config(AmazonS3ConfigKey::SkipSignature, "true");
+    /// assert_eq!(
+    ///     builder.get_config_value(&AmazonS3ConfigKey::Region).as_deref(),
+    ///     Some("eu-west-1")
+    /// );
+    /// # Ok::<(), ostore_core::Error>(())
+    /// ```
     pub fn with_config(mut self, key: AmazonS3ConfigKey, value: impl Into<String>) -> Self {
         use AmazonS3ConfigKey as K;
         let value = value.into();
@@ -563,14 +581,16 @@ impl AmazonS3Builder {
         self
     }
 
-    /// Encrypts written objects with SSE-KMS under this KMS key (id, ARN or alias).
+    /// Encrypts written objects with SSE-KMS under this KMS key (id, ARN or alias; empty
+    /// for the AWS-managed key `aws/s3`).
     pub fn with_sse_kms_encryption(mut self, kms_key_id: impl Into<String>) -> Self {
         self.encryption_type = Some(Value::Typed(S3EncryptionType::SseKms));
         self.encryption_kms_key_id = Some(kms_key_id.into());
         self
     }
 
-    /// Encrypts written objects with DSSE-KMS (dual-layer) under this KMS key.
+    /// Encrypts written objects with DSSE-KMS (dual-layer) under this KMS key (empty for the
+    /// AWS-managed key).
     pub fn with_dsse_kms_encryption(mut self, kms_key_id: impl Into<String>) -> Self {
         self.encryption_type = Some(Value::Typed(S3EncryptionType::DsseKms));
         self.encryption_kms_key_id = Some(kms_key_id.into());
@@ -662,7 +682,7 @@ impl AmazonS3Builder {
             self.encryption_customer_key_base64.take(),
         )?;
 
-        let bucket_endpoint = bucket_endpoint(
+        let bucket_endpoint = location::bucket_endpoint(
             &bucket,
             &region,
             self.endpoint.as_deref(),
@@ -757,64 +777,6 @@ fn half_credential(given: &str, missing: &str) -> Error {
              (aws_access_key_id and aws_secret_access_key) or neither"
         ),
     )
-}
-
-/// The zone id of an S3 Express One Zone directory bucket, `<name>--<zone-id>--x-s3`.
-fn directory_bucket_zone(bucket: &str) -> Option<&str> {
-    let (_, zone) = bucket.strip_suffix("--x-s3")?.rsplit_once("--")?;
-    (!zone.is_empty()).then_some(zone)
-}
-
-/// The URL of the bucket, without a trailing `/`.
-///
-/// A custom endpoint comes first: the bucket is appended to it for path-style requests, and
-/// it is used as is (it must name the bucket) for virtual-hosted-style ones. Without one,
-/// S3 Express buckets use their zonal endpoint, others the regional AWS endpoint in the
-/// chosen style.
-fn bucket_endpoint(
-    bucket: &str,
-    region: &str,
-    endpoint: Option<&str>,
-    virtual_hosted: bool,
-    s3_express: bool,
-) -> Result<String> {
-    let zone = if s3_express {
-        Some(directory_bucket_zone(bucket).ok_or_else(|| {
-            Error::generic(
-                STORE,
-                format!(
-                    "bucket {bucket:?} is not an S3 Express directory bucket name \
-                     (<name>--<zone-id>--x-s3)"
-                ),
-            )
-        })?)
-    } else {
-        None
-    };
-    Ok(match (endpoint, zone, virtual_hosted) {
-        (Some(endpoint), _, virtual_hosted) => {
-            let parsed = url::Url::parse(endpoint).map_err(|e| {
-                Error::generic(STORE, format!("invalid endpoint {endpoint:?}: {e}"))
-            })?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(Error::generic(
-                    STORE,
-                    format!("invalid endpoint {endpoint:?}: expected an http:// or https:// URL"),
-                ));
-            }
-            let endpoint = endpoint.trim_end_matches('/');
-            if virtual_hosted {
-                endpoint.to_string()
-            } else {
-                format!("{endpoint}/{bucket}")
-            }
-        }
-        (None, Some(zone), _) => {
-            format!("https://{bucket}.s3express-{zone}.{region}.amazonaws.com")
-        }
-        (None, None, true) => format!("https://{bucket}.s3.{region}.amazonaws.com"),
-        (None, None, false) => format!("https://s3.{region}.amazonaws.com/{bucket}"),
-    })
 }
 
 #[cfg(test)]

@@ -95,6 +95,8 @@ pub(crate) fn resolve(
     bucket_key_enabled: Option<bool>,
     customer_key_base64: Option<String>,
 ) -> Result<Encryption> {
+    // An empty KMS key id means S3's default key (`aws/s3`), as when none is given.
+    let kms_key_id = kms_key_id.filter(|id| !id.is_empty());
     let Some(kind) = kind else {
         if kms_key_id.is_some() || bucket_key_enabled.is_some() || customer_key_base64.is_some() {
             return Err(invalid(
@@ -201,6 +203,16 @@ mod tests {
             "true"
         );
         assert!(e.customer_key.is_none());
+
+        let e = resolve(
+            Some(S3EncryptionType::DsseKms),
+            Some(String::new()),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(e.headers.len(), 1);
+        assert_eq!(e.headers["x-amz-server-side-encryption"], "aws:kms:dsse");
 
         let e = resolve(Some(S3EncryptionType::S3), None, None, None).unwrap();
         assert_eq!(e.headers.len(), 1);

@@ -1,5 +1,6 @@
-//! The URL forms [`AmazonS3Builder::with_url`](crate::AmazonS3Builder::with_url) understands,
-//! and what each one sets.
+//! Where the bucket is: the URL forms
+//! [`AmazonS3Builder::with_url`](crate::AmazonS3Builder::with_url) understands, and the bucket
+//! endpoint the store sends its requests to.
 
 use ostore_core::{Error, Result};
 use url::Url;
@@ -89,11 +90,12 @@ fn aws_host(
         if let Some(region) = after.strip_prefix("dualstack.") {
             out.region = Some(label(region)?.to_string());
             out.endpoint = Some(format!("https://{host}"));
+            // The endpoint set here has no bucket in it.
+            out.virtual_hosted_style = Some(false);
         } else if !after.is_empty() {
             out.region = Some(label(after)?.to_string());
         }
         out.bucket = first_segment;
-        out.virtual_hosted_style = Some(false);
         return Some(());
     }
     // Virtual-hosted style: <bucket>.s3, <bucket>.s3.<region>, <bucket>.s3.dualstack.<region>.
@@ -122,6 +124,64 @@ fn aws_host(
     out.bucket = Some(label(bucket)?.to_string());
     out.s3_express = Some(true);
     Some(())
+}
+
+/// The zone id of an S3 Express One Zone directory bucket, `<name>--<zone-id>--x-s3`.
+fn directory_bucket_zone(bucket: &str) -> Option<&str> {
+    let (_, zone) = bucket.strip_suffix("--x-s3")?.rsplit_once("--")?;
+    (!zone.is_empty()).then_some(zone)
+}
+
+/// The URL of the bucket, without a trailing `/`.
+///
+/// A custom endpoint comes first: the bucket is appended to it for path-style requests, and
+/// it is used as is (it must name the bucket) for virtual-hosted-style ones. Without one,
+/// S3 Express buckets use their zonal endpoint, others the regional AWS endpoint in the
+/// chosen style.
+pub(crate) fn bucket_endpoint(
+    bucket: &str,
+    region: &str,
+    endpoint: Option<&str>,
+    virtual_hosted: bool,
+    s3_express: bool,
+) -> Result<String> {
+    let zone = if s3_express {
+        Some(directory_bucket_zone(bucket).ok_or_else(|| {
+            Error::generic(
+                STORE,
+                format!(
+                    "bucket {bucket:?} is not an S3 Express directory bucket name \
+                     (<name>--<zone-id>--x-s3)"
+                ),
+            )
+        })?)
+    } else {
+        None
+    };
+    Ok(match (endpoint, zone, virtual_hosted) {
+        (Some(endpoint), _, virtual_hosted) => {
+            let parsed = Url::parse(endpoint).map_err(|e| {
+                Error::generic(STORE, format!("invalid endpoint {endpoint:?}: {e}"))
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(Error::generic(
+                    STORE,
+                    format!("invalid endpoint {endpoint:?}: expected an http:// or https:// URL"),
+                ));
+            }
+            let endpoint = endpoint.trim_end_matches('/');
+            if virtual_hosted {
+                endpoint.to_string()
+            } else {
+                format!("{endpoint}/{bucket}")
+            }
+        }
+        (None, Some(zone), _) => {
+            format!("https://{bucket}.s3express-{zone}.{region}.amazonaws.com")
+        }
+        (None, None, true) => format!("https://{bucket}.s3.{region}.amazonaws.com"),
+        (None, None, false) => format!("https://s3.{region}.amazonaws.com/{bucket}"),
+    })
 }
 
 #[cfg(test)]
@@ -157,15 +217,15 @@ mod tests {
             ),
             (
                 "https://s3.eu-west-1.amazonaws.com/bucket/key",
-                settings(Some("bucket"), Some("eu-west-1"), None, Some(false)),
+                settings(Some("bucket"), Some("eu-west-1"), None, None),
             ),
             (
                 "https://s3.eu-west-1.amazonaws.com",
-                settings(None, Some("eu-west-1"), None, Some(false)),
+                settings(None, Some("eu-west-1"), None, None),
             ),
             (
                 "https://s3.amazonaws.com/bucket",
-                settings(Some("bucket"), None, None, Some(false)),
+                settings(Some("bucket"), None, None, None),
             ),
             (
                 "https://bucket.s3.eu-west-1.amazonaws.com/key",

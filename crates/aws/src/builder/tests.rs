@@ -232,6 +232,15 @@ fn urls_set_bucket_region_and_endpoint_at_build() {
         "https://d--use1-az4--x-s3.s3express-use1-az4.us-east-1.amazonaws.com"
     );
 
+    // A path-style AWS URL leaves the request style to the builder.
+    let c = config(
+        public("x")
+            .with_virtual_hosted_style_request(true)
+            .with_url("https://s3.eu-west-1.amazonaws.com/b"),
+    )
+    .unwrap();
+    assert_eq!(c.bucket_endpoint, "https://b.s3.eu-west-1.amazonaws.com");
+
     let err = err_text(public("x").with_url("https://storage.googleapis.com/b"));
     assert!(err.contains("not an S3 location"), "{err}");
     let err = err_text(public("x").with_url("gs://bucket"));
@@ -305,6 +314,8 @@ fn build_errors() {
 
     let err = err_text(public("b").with_config(AmazonS3ConfigKey::UnsignedPayload, "perhaps"));
     assert!(err.contains("aws_unsigned_payload"), "{err}");
+    assert!(err.contains("\"perhaps\""), "{err}");
+    assert!(!err.contains("Config store"), "{err}");
     let err = err_text(public("b").with_config(AmazonS3ConfigKey::Checksum, "md5"));
     assert!(err.contains("aws_checksum_algorithm"), "{err}");
     let err = err_text(public("b").with_config(AmazonS3ConfigKey::CopyIfNotExists, "dynamo:t"));
