@@ -34,7 +34,7 @@ use ostore_transport::CredentialProvider;
 use ostore_transport::resume::resumable;
 use url::Url;
 
-pub use builder::AmazonS3Builder;
+pub use builder::{AmazonS3Builder, AmazonS3ConfigKey, S3EncryptionConfigKey, S3EncryptionType};
 pub use checksum::Checksum;
 pub use credential::{
     AwsAuthorizer, AwsCredential, EMPTY_SHA256_HASH, UNSIGNED_PAYLOAD, hex_sha256,
