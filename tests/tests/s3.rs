@@ -29,8 +29,42 @@ pub fn builder(var: &str) -> AmazonS3Builder {
         .with_allow_http(true)
 }
 
-/// A store on the server in `var` that answered a listing.
+/// Turns versioning on for the test bucket (idempotent), with a request signed like the
+/// store's own.
+pub async fn enable_versioning(var: &str) {
+    use ostore_transport::{ClientOptions, HttpClient, RetryConfig};
+    let endpoint = std::env::var(var).unwrap();
+    let client = HttpClient::new(
+        ClientOptions::new().with_allow_http(true),
+        RetryConfig::default(),
+    )
+    .unwrap();
+    let body: &'static [u8] =
+        b"<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>Enabled</Status></VersioningConfiguration>";
+    let hash = ostore_aws::hex_sha256(body);
+    let credential = ostore_aws::AwsCredential {
+        key_id: "AKIDTEST".into(),
+        secret_key: "SECRETTEST".into(),
+        token: None,
+    };
+    client
+        .request(http::Method::PUT, &format!("{endpoint}/{BUCKET}?versioning"))
+        .body(ostore_core::PutPayload::from_static(body))
+        .sign(move |req| {
+            ostore_aws::AwsAuthorizer::new(&credential, "s3", "us-east-1").authorize(
+                req,
+                &hash,
+                chrono::Utc::now(),
+            )
+        })
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("enabling versioning on {var}: {e}"));
+}
+
+/// A store on the server in `var` that answered a listing, on a versioned bucket.
 async fn store(var: &str, copy: Option<S3CopyIfNotExists>) -> Fixture {
+    enable_versioning(var).await;
     let mut builder = builder(var);
     if let Some(copy) = copy {
         builder = builder.with_copy_if_not_exists(copy);
@@ -48,11 +82,16 @@ async fn store(var: &str, copy: Option<S3CopyIfNotExists>) -> Fixture {
 /// What both servers offer: S3 semantics with 5 MiB parts.
 fn s3() -> Capabilities {
     Capabilities::full()
-        .without_get_version("the test buckets are not versioned")
         .with_min_part_size(5 * 1024 * 1024)
         .with_many_keys(2000)
         .with_default_content_type("binary/octet-stream")
 }
+
+conformance_tests!(
+    seaweedfs,
+    || store("OSTORE_S3_SEAWEEDFS_URL", Some(S3CopyIfNotExists::Multipart)),
+    s3()
+);
 
 conformance_tests!(
     moto,
