@@ -19,6 +19,8 @@ pub mod resume;
 pub mod retry;
 mod roots;
 pub mod status;
+#[cfg(feature = "test-util")]
+pub mod test_server;
 pub mod xml;
 
 pub use body::{HttpError, HttpErrorKind, RequestBody, ResponseBody};
