@@ -1,0 +1,1 @@
+//! Tests of the credential chain against an in-process HTTP server.
