@@ -11,7 +11,7 @@ use ostore_transport::HttpClient;
 use ostore_transport::credential::{TemporaryToken, TokenProvider};
 use url::{Host, Url};
 
-use super::{credential_from_json, sensitive};
+use super::{credential_from_json, fetch_failed, sensitive};
 use crate::{AwsCredential, STORE};
 
 /// Fetches credentials with a `GET` of `url`, sending the content of `token_file` (read
@@ -28,6 +28,14 @@ impl TokenProvider for ContainerProvider {
     type Credential = AwsCredential;
 
     async fn fetch_token(&self) -> Result<TemporaryToken<Arc<AwsCredential>>> {
+        self.fetch()
+            .await
+            .map_err(|e| fetch_failed("the container credentials endpoint", e))
+    }
+}
+
+impl ContainerProvider {
+    async fn fetch(&self) -> Result<TemporaryToken<Arc<AwsCredential>>> {
         let mut request = self
             .client
             .request(Method::GET, &self.url)
@@ -42,7 +50,7 @@ impl TokenProvider for ContainerProvider {
             request = request.header(http::header::AUTHORIZATION, sensitive(token.trim())?);
         }
         let body = request.send().await?.bytes().await?;
-        credential_from_json(&body, "the container credentials endpoint", "Token", false)
+        credential_from_json(&body, "Token", false)
     }
 }
 

@@ -9,7 +9,7 @@ use ostore_core::{Error, Result};
 use ostore_transport::HttpClient;
 use ostore_transport::credential::{TemporaryToken, TokenProvider};
 
-use super::credential_from_json;
+use super::{credential_from_json, fetch_failed};
 use crate::{AwsCredential, STORE};
 
 /// The path under which the instance lists its role and serves the role's credentials.
@@ -56,16 +56,17 @@ impl InstanceMetadataProvider {
                     StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
                 ) =>
             {
-                Error::generic(
-                    STORE,
-                    format!(
-                        "the instance metadata service refused an IMDSv2 session (HTTP {})",
-                        resp.status().as_u16()
-                    ),
+                format!(
+                    "the instance metadata service refused an IMDSv2 session (HTTP {})",
+                    resp.status().as_u16()
                 )
             }
             Ok(resp) => return Err(resp.into_error("").await),
-            Err(e) => e,
+            // The transport's own message, without the "S3 store error" prefix.
+            Err(Error::Generic { source, .. }) => {
+                format!("cannot open an IMDSv2 session: {source}")
+            }
+            Err(e) => format!("cannot open an IMDSv2 session: {e}"),
         };
         if self.imdsv1_fallback {
             tracing::warn!(error = %refused, "falling back to IMDSv1");
@@ -92,6 +93,14 @@ impl TokenProvider for InstanceMetadataProvider {
     type Credential = AwsCredential;
 
     async fn fetch_token(&self) -> Result<TemporaryToken<Arc<AwsCredential>>> {
+        self.fetch()
+            .await
+            .map_err(|e| fetch_failed("instance metadata", e))
+    }
+}
+
+impl InstanceMetadataProvider {
+    async fn fetch(&self) -> Result<TemporaryToken<Arc<AwsCredential>>> {
         let token = self.session_token().await?;
         let roles_url = format!("{}{CREDENTIALS_PATH}", self.endpoint);
         let roles = self.get(&roles_url, token.as_deref()).await?;
@@ -105,7 +114,7 @@ impl TokenProvider for InstanceMetadataProvider {
         })?;
         let creds_url = format!("{roles_url}{role}");
         let body = self.get(&creds_url, token.as_deref()).await?;
-        credential_from_json(&body, "instance metadata", "Token", true)
+        credential_from_json(&body, "Token", true)
     }
 }
 

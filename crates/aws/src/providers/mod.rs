@@ -255,14 +255,14 @@ fn sensitive(value: &str) -> Result<HeaderValue> {
     Ok(value)
 }
 
-/// Parses an RFC 3339 `Expiration` from `source`.
-fn parse_expiration(value: &str, source: &str) -> Result<DateTime<Utc>> {
+/// Parses an RFC 3339 `Expiration`.
+fn parse_expiration(value: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(value.trim())
         .map(|d| d.with_timezone(&Utc))
         .map_err(|_| {
             Error::generic(
                 STORE,
-                format!("invalid Expiration from {source}: {value:?} is not an RFC 3339 time"),
+                format!("invalid Expiration {value:?} (not an RFC 3339 time)"),
             )
         })
 }
@@ -278,39 +278,37 @@ fn expiry_at(expiration: DateTime<Utc>) -> Instant {
 /// other than `Success` (instance metadata) is an error.
 fn credential_from_json(
     body: &[u8],
-    source: &str,
     token_key: &str,
     check_code: bool,
 ) -> Result<TemporaryToken<Arc<AwsCredential>>> {
-    let doc = json::Object::parse(body).map_err(|e| invalid(source, &e))?;
+    let doc = json::Object::parse(body).map_err(|e| invalid(&e))?;
     if check_code {
-        match doc.string("Code").map_err(|e| invalid(source, &e))? {
+        match doc.string("Code").map_err(|e| invalid(&e))? {
             None | Some("Success") => {}
             Some(code) => {
                 return Err(Error::generic(
                     STORE,
-                    format!("{source} answered with code {code:?} instead of credentials"),
+                    format!("answered with code {code:?} instead of credentials"),
                 ));
             }
         }
     }
-    credential_from_object(&doc, source, token_key, true)
+    credential_from_object(&doc, token_key, true)
 }
 
 /// The credential in a parsed JSON document (see [`credential_from_json`]). Without an
 /// `Expiration` (allowed unless `expiration_required`), it never expires.
 fn credential_from_object(
     doc: &json::Object,
-    source: &str,
     token_key: &str,
     expiration_required: bool,
 ) -> Result<TemporaryToken<Arc<AwsCredential>>> {
-    let field = |key: &str| doc.string(key).map_err(|e| invalid(source, &e));
+    let field = |key: &str| doc.string(key).map_err(|e| invalid(&e));
     let required = |key: &str| {
         field(key)?
             .filter(|v| !v.is_empty())
             .map(str::to_string)
-            .ok_or_else(|| invalid(source, &format!("missing {key}")))
+            .ok_or_else(|| invalid(&format!("missing {key}")))
     };
     let key_id = required("AccessKeyId")?;
     let secret_key = required("SecretAccessKey")?;
@@ -318,8 +316,8 @@ fn credential_from_object(
         .filter(|v| !v.is_empty())
         .map(str::to_string);
     let expiry = match field("Expiration")? {
-        Some(value) => Some(expiry_at(parse_expiration(value, source)?)),
-        None if expiration_required => return Err(invalid(source, "missing Expiration")),
+        Some(value) => Some(expiry_at(parse_expiration(value)?)),
+        None if expiration_required => return Err(invalid("missing Expiration")),
         None => None,
     };
     Ok(TemporaryToken {
@@ -332,6 +330,52 @@ fn credential_from_object(
     })
 }
 
-fn invalid(source: &str, why: &str) -> Error {
-    Error::generic(STORE, format!("invalid credentials from {source}: {why}"))
+/// A failure to get credentials from a source; always an [`Error::Generic`], whatever the
+/// source answered (a 404 from a metadata endpoint is not a missing object).
+#[derive(Debug)]
+struct CredentialError {
+    from: String,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl std::fmt::Display for CredentialError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot get AWS credentials from {}: {}",
+            self.from, self.source
+        )
+    }
+}
+
+impl std::error::Error for CredentialError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+/// Wraps the error of a fetch from `from` in a [`CredentialError`].
+fn fetch_failed(from: impl Into<String>, e: Error) -> Error {
+    let source = match e {
+        Error::Generic { source, .. }
+        | Error::NotFound { source, .. }
+        | Error::PermissionDenied { source, .. }
+        | Error::Unauthenticated { source, .. }
+        | Error::Precondition { source, .. }
+        | Error::AlreadyExists { source, .. }
+        | Error::NotModified { source, .. } => source,
+        other => Box::new(other),
+    };
+    Error::generic(
+        STORE,
+        CredentialError {
+            from: from.into(),
+            source,
+        },
+    )
+}
+
+/// A credentials document that is not one; `why` never quotes the document.
+fn invalid(why: &str) -> Error {
+    Error::generic(STORE, format!("invalid credentials document: {why}"))
 }

@@ -15,7 +15,7 @@ use ostore_transport::credential::TokenCredentialProvider;
 use ostore_transport::credential::{TemporaryToken, TokenProvider};
 
 use super::json::{Object, Value};
-use super::{ChainSettings, credential_from_object, web_identity_provider};
+use super::{ChainSettings, credential_from_object, fetch_failed, invalid, web_identity_provider};
 use crate::{AwsCredential, AwsCredentialProvider, STORE};
 
 /// The keys of one profile, credentials file values over config file values.
@@ -257,32 +257,35 @@ impl TokenProvider for ProcessProvider {
     type Credential = AwsCredential;
 
     async fn fetch_token(&self) -> Result<TemporaryToken<Arc<AwsCredential>>> {
-        let profile = &self.profile;
-        let output = self.shell().output().await.map_err(|e| {
-            Error::generic(
-                STORE,
-                format!("cannot run the credential_process of AWS profile {profile}: {e}"),
+        self.fetch().await.map_err(|e| {
+            fetch_failed(
+                format!("the credential_process of AWS profile {}", self.profile),
+                e,
             )
-        })?;
+        })
+    }
+}
+
+impl ProcessProvider {
+    async fn fetch(&self) -> Result<TemporaryToken<Arc<AwsCredential>>> {
+        let output = self
+            .shell()
+            .output()
+            .await
+            .map_err(|e| Error::generic(STORE, format!("cannot run the command: {e}")))?;
         if !output.status.success() {
             return Err(Error::generic(
                 STORE,
-                format!(
-                    "the credential_process of AWS profile {profile} failed ({})",
-                    output.status
-                ),
+                format!("the command failed ({})", output.status),
             ));
         }
-        let source = format!("the credential_process of AWS profile {profile}");
-        let invalid =
-            |why: &str| Error::generic(STORE, format!("invalid credentials from {source}: {why}"));
         let doc = Object::parse(&output.stdout).map_err(|e| invalid(&e))?;
         match doc.get("Version") {
             Some(Value::Number(v)) if v == "1" => {}
             Some(_) => return Err(invalid("unsupported Version (expected 1)")),
             None => return Err(invalid("missing Version")),
         }
-        credential_from_object(&doc, &source, "SessionToken", false)
+        credential_from_object(&doc, "SessionToken", false)
     }
 }
 

@@ -12,7 +12,7 @@ use ostore_transport::credential::{TemporaryToken, TokenProvider};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
-use super::{expiry_at, parse_expiration};
+use super::{expiry_at, fetch_failed, parse_expiration};
 use crate::{AwsCredential, STORE};
 
 /// The session name STS records when none is configured.
@@ -72,6 +72,14 @@ impl TokenProvider for WebIdentityProvider {
     type Credential = AwsCredential;
 
     async fn fetch_token(&self) -> Result<TemporaryToken<Arc<AwsCredential>>> {
+        self.fetch()
+            .await
+            .map_err(|e| fetch_failed("STS AssumeRoleWithWebIdentity", e))
+    }
+}
+
+impl WebIdentityProvider {
+    async fn fetch(&self) -> Result<TemporaryToken<Arc<AwsCredential>>> {
         let token = tokio::fs::read_to_string(&self.token_file)
             .await
             .map_err(|e| {
@@ -114,7 +122,7 @@ impl TokenProvider for WebIdentityProvider {
                 },
             )?;
         let creds = doc.assume_role_with_web_identity_result.credentials;
-        let expiration: DateTime<Utc> = parse_expiration(&creds.expiration, "STS")?;
+        let expiration: DateTime<Utc> = parse_expiration(&creds.expiration)?;
         Ok(TemporaryToken {
             token: Arc::new(AwsCredential {
                 key_id: creds.access_key_id,

@@ -1,1 +1,0 @@
-//! Tests of the credential chain against an in-process HTTP server.
