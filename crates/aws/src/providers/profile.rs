@@ -52,7 +52,11 @@ fn home_dir() -> Option<PathBuf> {
 
 /// `~/rest` → `$HOME/rest`; other paths unchanged.
 fn expand_home(path: &Path) -> PathBuf {
-    match (path.strip_prefix("~"), home_dir()) {
+    expand_home_in(path, home_dir().as_deref())
+}
+
+fn expand_home_in(path: &Path, home: Option<&Path>) -> PathBuf {
+    match (path.strip_prefix("~"), home) {
         (Ok(rest), Some(home)) => home.join(rest),
         _ => path.to_path_buf(),
     }
@@ -327,10 +331,15 @@ output = json
 
     #[test]
     fn home_expansion() {
-        let p = Path::new("/abs/path");
-        assert_eq!(expand_home(p), p);
-        if let Some(home) = home_dir() {
-            assert_eq!(expand_home(Path::new("~/x")), home.join("x"));
-        }
+        let home = Path::new("/home/me");
+        let expand = |p: &str| expand_home_in(Path::new(p), Some(home));
+        assert_eq!(expand("/abs/path"), Path::new("/abs/path"));
+        assert_eq!(expand("~/.aws/config"), Path::new("/home/me/.aws/config"));
+        assert_eq!(expand("~other/x"), Path::new("~other/x"));
+        assert_eq!(
+            expand_home_in(Path::new("~/x"), None),
+            Path::new("~/x"),
+            "no home: unchanged"
+        );
     }
 }
