@@ -20,6 +20,8 @@ pub mod retry;
 mod roots;
 pub mod signer;
 pub mod status;
+#[cfg(feature = "test-util")]
+pub mod test_server;
 pub mod xml;
 
 pub use body::{HttpError, HttpErrorKind, RequestBody, ResponseBody};

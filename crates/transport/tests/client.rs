@@ -1,7 +1,5 @@
 //! End-to-end tests of `HttpClient` against an in-process HTTP server.
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -12,11 +10,11 @@ use futures::future::BoxFuture;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body_util::{BodyExt, Full};
 use ostore_core::{Error, PutPayload, Result};
+use ostore_transport::test_server::{Reply, TestServer};
 use ostore_transport::{
     BackoffConfig, ClientOptions, HttpClient, HttpConnector, HttpError, HttpErrorKind, HttpService,
     RequestBody, RequestError, ResponseBody, RetryConfig,
 };
-use support::{Reply, TestServer};
 
 const MS: Duration = Duration::from_millis(1);
 

@@ -1,16 +1,14 @@
 //! End-to-end tests of the default connector's proxy support: an in-process `CONNECT` proxy
 //! in front of the in-process test server.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{Method, StatusCode};
 use ostore_core::Error;
+use ostore_transport::test_server::{Reply, TestServer};
 use ostore_transport::{BackoffConfig, ClientOptions, HttpClient, RetryConfig};
-use support::{Reply, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;

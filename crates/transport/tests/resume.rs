@@ -1,8 +1,6 @@
 //! Resuming a download whose body breaks off, against an in-process HTTP server that resets
 //! the connection part-way through the body.
 
-mod support;
-
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt, TryStreamExt, stream};
 use http::header::{CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_MATCH, RANGE};
@@ -12,10 +10,10 @@ use hyper::body::Frame;
 use ostore_core::{Error, GetRange, Result};
 use ostore_transport::headers::validate_content_range;
 use ostore_transport::resume::{FetchRest, resumable};
+use ostore_transport::test_server::{Reply, Seen, TestServer};
 use ostore_transport::{ClientOptions, HttpClient, RetryConfig};
 use std::ops::Range;
 use std::sync::Arc;
-use support::{Reply, Seen, TestServer};
 
 const SIZE: usize = 300_000;
 

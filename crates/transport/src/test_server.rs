@@ -1,7 +1,23 @@
-//! A small in-process HTTP server (HTTP/1, or HTTP/2 with prior knowledge) on 127.0.0.1 whose reply to each request is scripted by
-//! the test, and which records every request it received.
-
-#![allow(dead_code, unreachable_pub)]
+//! A small in-process HTTP server (HTTP/1, or HTTP/2 with prior knowledge) on 127.0.0.1
+//! whose reply to each request is scripted by the test, and which records every request it
+//! received.
+//!
+//! For tests of backends (enabled by the `test-util` feature); not a stable API.
+//!
+//! ```
+//! use ostore_transport::test_server::{Reply, TestServer};
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let server = TestServer::start(|seen, _n| async move {
+//!     match seen.uri.path() {
+//!         "/hello" => Reply::text(200, "hi"),
+//!         _ => Reply::status(404),
+//!     }
+//! })
+//! .await;
+//! assert!(server.url("/hello").starts_with("http://127.0.0.1:"));
+//! assert_eq!(server.hits(), 0);
+//! # });
+//! ```
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -29,10 +45,15 @@ pub type ServerBody = BoxBody<Bytes, std::io::Error>;
 /// A request as the server received it, body included.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    /// The request method.
     pub method: Method,
+    /// The HTTP version it came in.
     pub version: http::Version,
+    /// The request target (path and query).
     pub uri: Uri,
+    /// The request headers.
     pub headers: HeaderMap,
+    /// The whole request body.
     pub body: Bytes,
 }
 
@@ -111,6 +132,8 @@ impl Drop for TestServer {
 
 impl TestServer {
     /// Starts a server that answers the `n`-th request (from 0) with `handler(request, n)`.
+    ///
+    /// Panics if it cannot bind a port: it is meant for tests only.
     pub async fn start<F, Fut>(handler: F) -> Self
     where
         F: Fn(Seen, usize) -> Fut + Send + Sync + 'static,
