@@ -48,7 +48,10 @@ pub async fn enable_versioning(var: &str) {
         token: None,
     };
     client
-        .request(http::Method::PUT, &format!("{endpoint}/{BUCKET}?versioning"))
+        .request(
+            http::Method::PUT,
+            &format!("{endpoint}/{BUCKET}?versioning"),
+        )
         .body(ostore_core::PutPayload::from_static(body))
         .sign(move |req| {
             ostore_aws::AwsAuthorizer::new(&credential, "s3", "us-east-1").authorize(
@@ -89,7 +92,10 @@ fn s3() -> Capabilities {
 
 conformance_tests!(
     seaweedfs,
-    || store("OSTORE_S3_SEAWEEDFS_URL", Some(S3CopyIfNotExists::Multipart)),
+    || store(
+        "OSTORE_S3_SEAWEEDFS_URL",
+        Some(S3CopyIfNotExists::Multipart)
+    ),
     s3()
 );
 

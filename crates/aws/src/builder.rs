@@ -732,6 +732,10 @@ impl AmazonS3Builder {
                         profile: self.profile.take(),
                         client_options: self.client_options.clone(),
                         retry_config: self.retry_config.clone(),
+                        // The environment and `~/.aws` decide these (see `providers`).
+                        container_credentials_endpoint: None,
+                        shared_credentials_file: None,
+                        config_file: None,
                     })?
                 }
             }
@@ -742,7 +746,6 @@ impl AmazonS3Builder {
             bucket,
             bucket_endpoint,
             credentials,
-            session_credentials: None,
             retry_config: self.retry_config,
             client_options: self.client_options,
             sign_payload,

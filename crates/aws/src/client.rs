@@ -100,8 +100,6 @@ pub(crate) struct S3Config {
     pub(crate) bucket_endpoint: String,
     /// Where credentials come from; ignored when `skip_signature` is set.
     pub(crate) credentials: AwsCredentialProvider,
-    /// S3 Express One Zone: session credentials from `CreateSession` (directory buckets).
-    pub(crate) session_credentials: Option<AwsCredentialProvider>,
     pub(crate) retry_config: RetryConfig,
     pub(crate) client_options: ClientOptions,
     /// Sign the SHA-256 of bodies (`false`: `UNSIGNED-PAYLOAD`).
