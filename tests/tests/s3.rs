@@ -65,12 +65,16 @@ pub async fn enable_versioning(var: &str) {
         .unwrap_or_else(|e| panic!("enabling versioning on {var}: {e}"));
 }
 
-/// A store on the server in `var` that answered a listing, on a versioned bucket.
-async fn store(var: &str, copy: Option<S3CopyIfNotExists>) -> Fixture {
-    enable_versioning(var).await;
-    let mut builder = builder(var);
-    if let Some(copy) = copy {
-        builder = builder.with_copy_if_not_exists(copy);
+/// A store on the server in `var` that answered a listing.
+async fn store(var: &str, versioned: bool) -> Fixture {
+    if versioned {
+        enable_versioning(var).await;
+    }
+    let mut builder = builder(var).with_copy_if_not_exists(S3CopyIfNotExists::Multipart);
+    if var.contains("SEAWEEDFS") {
+        // SeaweedFS's start-after skips keys below "directories" sorting before the
+        // offset (`a/x` after `a-b`): the store filters on the client instead.
+        builder = builder.with_client_side_list_offset(true);
     }
     let store = builder
         .build()
@@ -87,20 +91,16 @@ fn s3() -> Capabilities {
     Capabilities::full()
         .with_min_part_size(5 * 1024 * 1024)
         .with_many_keys(2000)
-        .with_default_content_type("binary/octet-stream")
+        // moto assigns binary/octet-stream, SeaweedFS sniffs the content.
+        .with_assigned_content_type()
 }
 
-conformance_tests!(
-    seaweedfs,
-    || store(
-        "OSTORE_S3_SEAWEEDFS_URL",
-        Some(S3CopyIfNotExists::Multipart)
-    ),
-    s3()
-);
+conformance_tests!(seaweedfs, || store("OSTORE_S3_SEAWEEDFS_URL", true), s3());
 
 conformance_tests!(
     moto,
-    || store("OSTORE_S3_MOTO_URL", Some(S3CopyIfNotExists::Multipart)),
-    s3()
+    // moto keeps listing the common prefix of a deleted object in a versioned bucket, so
+    // its bucket stays unversioned; versions are tested on SeaweedFS.
+    || store("OSTORE_S3_MOTO_URL", false),
+    s3().without_get_version("the moto bucket is not versioned")
 );

@@ -171,6 +171,7 @@ pub struct AmazonS3Builder {
     encryption_bucket_key_enabled: Option<Value<bool>>,
     encryption_customer_key_base64: Option<String>,
     http_connector: Option<Arc<dyn HttpConnector>>,
+    client_side_list_offset: bool,
 }
 
 impl fmt::Debug for AmazonS3Builder {
@@ -510,6 +511,15 @@ impl AmazonS3Builder {
         self
     }
 
+    /// Applies `list_with_offset`'s offset on the client instead of sending it as
+    /// `start-after`: for servers whose `start-after` skips keys (SeaweedFS skips every key
+    /// below a "directory" whose name sorts before the offset, e.g. `a/x` after `a-b`).
+    /// Costs listing the keys before the offset; off by default. Ours, not object_store's.
+    pub fn with_client_side_list_offset(mut self, client_side: bool) -> Self {
+        self.client_side_list_offset = client_side;
+        self
+    }
+
     /// Signs `UNSIGNED-PAYLOAD` instead of the SHA-256 of each request body, saving a pass
     /// over the data (TLS still protects it in transit). Default: bodies are signed.
     pub fn with_unsigned_payload(mut self, unsigned_payload: bool) -> Self {
@@ -757,6 +767,7 @@ impl AmazonS3Builder {
             request_payer,
             encryption_headers: encryption.headers,
             customer_key: encryption.customer_key,
+            client_side_list_offset: self.client_side_list_offset,
         };
         let mut client = S3Client::new(config)?;
         if let Some(connector) = &self.http_connector {

@@ -119,6 +119,8 @@ pub(crate) struct S3Config {
     pub(crate) encryption_headers: HeaderMap,
     /// SSE-C: the customer key sent with every request that reads or writes object data.
     pub(crate) customer_key: Option<SseCustomerKey>,
+    /// Filter `list_with_offset` here instead of sending `start-after`.
+    pub(crate) client_side_list_offset: bool,
 }
 
 /// The S3 requests of the store.

@@ -132,21 +132,16 @@ pub(crate) fn list_stream(
             let Some(token) = state else {
                 return Ok(None);
             };
+            let send_offset = token.is_none() && !client.config.client_side_list_offset;
             let req = ListRequest {
                 prefix: prefix.as_deref(),
-                start_after: if token.is_none() {
-                    offset.as_deref()
-                } else {
-                    None
-                },
+                start_after: offset.as_deref().filter(|_| send_offset),
                 token: token.as_deref(),
                 ..Default::default()
             };
             let mut page = client.list_page(&req).await?;
-            if token.is_some() {
-                if let Some(offset) = offset.as_deref() {
-                    page.result.objects.retain(|m| m.location.as_ref() > offset);
-                }
+            if let Some(offset) = offset.as_deref().filter(|_| !send_offset) {
+                page.result.objects.retain(|m| m.location.as_ref() > offset);
             }
             let next = page.next.map(Some);
             Ok::<_, Error>(Some((page.result.objects, next)))

@@ -78,9 +78,10 @@ pub struct Capabilities {
     pub min_part_size: usize,
     /// How many keys `list_many_keys` writes and lists.
     pub many_keys: usize,
-    /// The content type the store reports for an object written without one (S3 servers
-    /// assign a default such as `binary/octet-stream`); `None` if it reports none.
-    pub default_content_type: Option<&'static str>,
+    /// The store reports a content type of its own choosing for an object written without
+    /// one (S3 servers assign `binary/octet-stream`, or sniff the content); such a
+    /// reported content type is then not compared.
+    pub assigns_content_type: bool,
 }
 
 impl Default for Capabilities {
@@ -120,7 +121,7 @@ impl Capabilities {
             delete_missing: DeleteMissing::Succeeds,
             min_part_size: 0,
             many_keys: 10_000,
-            default_content_type: None,
+            assigns_content_type: false,
         }
     }
 
@@ -161,9 +162,9 @@ impl Capabilities {
         self
     }
 
-    /// Sets [`default_content_type`](Self::default_content_type).
-    pub fn with_default_content_type(mut self, content_type: &'static str) -> Self {
-        self.default_content_type = Some(content_type);
+    /// Sets [`assigns_content_type`](Self::assigns_content_type).
+    pub fn with_assigned_content_type(mut self) -> Self {
+        self.assigns_content_type = true;
         self
     }
 
