@@ -5,7 +5,7 @@
 //! (the suite's `scratch`), so concurrent tests share one bucket.
 #![cfg(feature = "emulators")]
 
-use ostore_aws::{AmazonS3, AmazonS3Builder, S3CopyIfNotExists};
+use ostore_aws::{AmazonS3Builder, S3CopyIfNotExists};
 use ostore_conformance::{Capabilities, Fixture, conformance_tests};
 use ostore_core::ObjectStore;
 

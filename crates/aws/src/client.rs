@@ -168,7 +168,7 @@ impl S3Request<'_> {
         let config = &self.client.config;
         if config.sign_payload && !config.skip_signature && payload.content_length() > 0 {
             let mut hasher = Sha256::new();
-            for chunk in payload.iter() {
+            for chunk in &payload {
                 hasher.update(chunk);
             }
             self.payload_sha256 = Some(crate::credential::hex(&hasher.finalize()));
@@ -336,7 +336,7 @@ impl S3Client {
     ) -> Option<(&'static str, HeaderValue)> {
         let checksum = self.config.checksum?;
         let mut hasher = Hasher::new(checksum);
-        for chunk in payload.iter() {
+        for chunk in payload {
             hasher.update(chunk);
         }
         let value = ostore_transport::base64::encode(&hasher.finish());
