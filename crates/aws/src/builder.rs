@@ -768,6 +768,7 @@ impl AmazonS3Builder {
             encryption_headers: encryption.headers,
             customer_key: encryption.customer_key,
             client_side_list_offset: self.client_side_list_offset,
+            s3_express,
         };
         let mut client = S3Client::new(config)?;
         if let Some(connector) = &self.http_connector {

@@ -20,7 +20,9 @@ use ostore_transport::headers::{
 };
 use ostore_transport::resume::FetchRest;
 use ostore_transport::retry::Backoff;
-use ostore_transport::{ClientOptions, HttpClient, RequestBuilder, Response, RetryConfig};
+use ostore_transport::{
+    ClientOptions, CredentialProvider, HttpClient, RequestBuilder, Response, RetryConfig,
+};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 
@@ -121,6 +123,9 @@ pub(crate) struct S3Config {
     pub(crate) customer_key: Option<SseCustomerKey>,
     /// Filter `list_with_offset` here instead of sending `start-after`.
     pub(crate) client_side_list_offset: bool,
+    /// The bucket is an S3 Express One Zone directory bucket: requests are signed with
+    /// session credentials from `CreateSession`.
+    pub(crate) s3_express: bool,
 }
 
 /// The S3 requests of the store.
@@ -131,6 +136,8 @@ pub(crate) struct S3Client {
     region: Arc<str>,
     /// The bucket URL for bucket-level requests (`?list-type=2`, `?delete`, `?uploads`).
     bucket_url: String,
+    /// S3 Express session credentials (directory buckets only).
+    session: Option<crate::express::SessionCredentials>,
 }
 
 /// A request being prepared: the transport's builder plus what signing needs.
@@ -212,7 +219,18 @@ impl S3Request<'_> {
         if client.config.skip_signature {
             return Ok(builder);
         }
-        let credential = client.config.credentials.get_credential().await?;
+        let (credential, service, token_header) = match &client.session {
+            Some(session) => (
+                session.get_credential().await?,
+                crate::express::SERVICE,
+                crate::express::SESSION_TOKEN_HEADER,
+            ),
+            None => (
+                client.config.credentials.get_credential().await?,
+                "s3",
+                "x-amz-security-token",
+            ),
+        };
         let region = Arc::clone(&client.region);
         let payload = match (self.payload_sha256, client.config.sign_payload) {
             (Some(hash), _) => hash,
@@ -220,7 +238,9 @@ impl S3Request<'_> {
             (None, false) => UNSIGNED_PAYLOAD.to_string(),
         };
         Ok(builder.sign(move |request| {
-            AwsAuthorizer::new(&credential, "s3", &region).authorize(request, &payload, Utc::now())
+            AwsAuthorizer::new(&credential, service, &region)
+                .with_token_header(token_header)
+                .authorize(request, &payload, Utc::now())
         }))
     }
 
@@ -260,7 +280,15 @@ impl S3Client {
         } else {
             format!("{endpoint}/")
         };
-        let region = Arc::from(config.region.as_str());
+        let region: Arc<str> = Arc::from(config.region.as_str());
+        let session = (config.s3_express && !config.skip_signature).then(|| {
+            crate::express::SessionProvider::credentials(
+                http.clone(),
+                &bucket_url,
+                Arc::clone(&region),
+                Arc::clone(&config.credentials),
+            )
+        });
         Ok(Self {
             config: S3Config {
                 bucket_endpoint: endpoint,
@@ -269,6 +297,7 @@ impl S3Client {
             http,
             region,
             bucket_url,
+            session,
         })
     }
 

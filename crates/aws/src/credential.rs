@@ -49,7 +49,11 @@ const UNSIGNED_HEADERS: [&str; 6] = [
 
 const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
 const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
-const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+
+/// S3 and S3 Express share the S3 signing rules (no double encoding, payload hash header).
+fn is_s3(service: &str) -> bool {
+    matches!(service, "s3" | "s3express")
+}
 
 /// An AWS access key, with the session token of temporary credentials.
 ///
@@ -133,6 +137,7 @@ pub struct AwsAuthorizer<'a> {
     service: &'a str,
     region: &'a str,
     double_encode: bool,
+    token_header: &'static str,
 }
 
 impl<'a> AwsAuthorizer<'a> {
@@ -142,7 +147,18 @@ impl<'a> AwsAuthorizer<'a> {
             credential,
             service,
             region,
-            double_encode: service != "s3",
+            double_encode: !is_s3(service),
+            token_header: "x-amz-security-token",
+        }
+    }
+
+    /// Sends the credential's session token in this header instead of
+    /// `x-amz-security-token` (S3 Express sessions use `x-amz-s3session-token`). The name
+    /// must be a lowercase header name; another is an error when signing.
+    pub fn with_token_header(self, token_header: &'static str) -> Self {
+        Self {
+            token_header,
+            ..self
         }
     }
 
@@ -172,17 +188,24 @@ impl<'a> AwsAuthorizer<'a> {
         let headers = request.headers_mut();
         headers.remove(AUTHORIZATION);
         headers.insert(X_AMZ_DATE, header_value(&amz_date)?);
-        if self.service == "s3" {
+        if is_s3(self.service) {
             headers.insert(X_AMZ_CONTENT_SHA256, header_value(payload_sha256)?);
         }
         match &self.credential.token {
             Some(token) => {
                 let mut value = header_value(token)?;
                 value.set_sensitive(true);
-                headers.insert(X_AMZ_SECURITY_TOKEN, value);
+                let name =
+                    HeaderName::from_lowercase(self.token_header.as_bytes()).map_err(|_| {
+                        Error::generic(
+                            STORE,
+                            format!("invalid token header name {:?}", self.token_header),
+                        )
+                    })?;
+                headers.insert(name, value);
             }
             None => {
-                headers.remove(X_AMZ_SECURITY_TOKEN);
+                headers.remove(self.token_header);
             }
         }
         if !request.headers().contains_key(HOST) {

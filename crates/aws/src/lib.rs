@@ -8,6 +8,7 @@ mod builder;
 mod checksum;
 mod client;
 pub mod credential;
+mod express;
 mod list;
 mod multipart;
 mod precondition;
