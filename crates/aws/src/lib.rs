@@ -1,7 +1,55 @@
-//! Amazon S3 and S3-compatible stores for ostore — **in progress**.
+//! Amazon S3 and S3-compatible object stores (MinIO, SeaweedFS, Cloudflare R2, Ceph, ...)
+//! for ostore; the API follows object_store 0.12's `aws` module.
 //!
-//! [`AmazonS3`] is built with [`AmazonS3Builder`]; requests are signed with AWS Signature
-//! Version 4 ([`credential`]).
+//! [`AmazonS3`] is built with [`AmazonS3Builder`] from code, the environment (`AWS_*`
+//! variables), a URL or configuration keys ([`AmazonS3ConfigKey`]). Requests are signed with
+//! AWS Signature Version 4 ([`credential`]); credentials come from the builder or from the
+//! chain of static keys, web identity, container and pod identity endpoints, profile files
+//! and instance metadata.
+//!
+//! ```no_run
+//! # async fn demo() -> ostore_core::Result<()> {
+//! use ostore_aws::AmazonS3Builder;
+//! use ostore_core::{ObjectStore, path::Path};
+//!
+//! // Against AWS: bucket, region and credentials from AWS_* variables.
+//! let s3 = AmazonS3Builder::from_env().with_bucket_name("my-bucket").build()?;
+//!
+//! // Against an S3-compatible server.
+//! let minio = AmazonS3Builder::new()
+//!     .with_endpoint("http://localhost:9000")
+//!     .with_bucket_name("data")
+//!     .with_access_key_id("minio")
+//!     .with_secret_access_key("minio123")
+//!     .with_allow_http(true)
+//!     .build()?;
+//!
+//! minio.put(&Path::from("a/b.txt"), "hello".into()).await?;
+//! let bytes = minio.get(&Path::from("a/b.txt")).await?.bytes().await?;
+//! assert_eq!(&bytes[..], b"hello");
+//! # let _ = s3;
+//! # Ok(()) }
+//! ```
+//!
+//! Beyond the [`ObjectStore`] methods the store implements [`MultipartStore`] (uploads
+//! driven by id), [`PaginatedListStore`] (one `ListObjectsV2` page per call) and [`Signer`]
+//! (presigned URLs; [`AmazonS3::signed_url_with`] adds query parameters and signed
+//! headers).
+//!
+//! Behaviour worth knowing:
+//! - Conditional puts use `If-None-Match: *` / `If-Match` ([`S3ConditionalPut`]);
+//!   `copy_if_not_exists` needs a mode ([`S3CopyIfNotExists`]), as S3 has no single one.
+//! - Attribute values that S3 or SigV4 would alter (non-ASCII, runs of spaces) travel as
+//!   RFC 2047 encoded words and are decoded when read, so every value round-trips.
+//! - `GetOptions` e-tag lists and `If-Match: *` are checked against the answer's e-tag here,
+//!   since S3 takes a single e-tag; a date condition superseded by an e-tag condition of its
+//!   kind is not sent (RFC 9110).
+//! - A `200` answer whose body is an `<Error>` (CopyObject, CompleteMultipartUpload,
+//!   DeleteObjects) is an error, retried when S3 asks for it (`InternalError`, `SlowDown`).
+//! - Listings skip keys that are no valid [`Path`] (directory markers such as `dir/`);
+//!   deleting a missing object succeeds, as on S3.
+//! - Downloads that break off are resumed from the next byte while the e-tag is unchanged.
+//! - S3 Express One Zone directory buckets sign with `CreateSession` credentials.
 
 mod attributes;
 mod builder;
