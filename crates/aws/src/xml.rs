@@ -77,9 +77,14 @@ impl ListEntry {
     /// The entry as [`ObjectMeta`]; `None` when the key is no valid [`Path`] (a "directory
     /// marker" such as `dir/`, or `a//b`), which the store cannot name.
     pub(crate) fn into_meta(self) -> Result<Option<ObjectMeta>> {
-        let Ok(location) = Path::parse(&self.key) else {
-            tracing::debug!(key = %self.key, "skipping a key that is not a valid path");
-            return Ok(None);
+        // `Path::parse` would strip a leading or trailing `/`, naming another key.
+        let addressable = !self.key.starts_with('/') && !self.key.ends_with('/');
+        let location = match Path::parse(&self.key) {
+            Ok(location) if addressable => location,
+            _ => {
+                tracing::debug!(key = %self.key, "skipping a key that is not a valid path");
+                return Ok(None);
+            }
         };
         let last_modified = DateTime::parse_from_rfc3339(&self.last_modified)
             .map_err(|_| {
