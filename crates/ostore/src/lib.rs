@@ -20,6 +20,12 @@
 //!   `object_store` expects it without a feature.
 //! - `http`: `http::HttpStore` for HTTP/WebDAV servers, and the client options, retry
 //!   settings and credential providers of the cloud backends (module `client`).
+//! - `aws`: `aws::AmazonS3` for Amazon S3 and S3-compatible servers, built with
+//!   `aws::AmazonS3Builder` (every configuration key is listed in `docs/s3.md` of the
+//!   repository), plus module `client` as with `http`.
+//!
+//! Module `signer` (the `Signer` trait of stores that presign URLs) comes with `http` or
+//! `aws`: it lives in the HTTP transport, which the default features do not pull in.
 //!
 //! ## A first look
 //!
@@ -100,13 +106,36 @@ pub mod http {
     pub use ostore_http::*;
 }
 
+/// The Amazon S3 store, for AWS and S3-compatible servers (MinIO, SeaweedFS, Ceph, R2, ...).
+///
+/// ```no_run
+/// use ostore::aws::{AmazonS3, AmazonS3Builder};
+///
+/// // Credentials, region and endpoint from the AWS_* environment variables.
+/// let store: AmazonS3 = AmazonS3Builder::from_env()
+///     .with_bucket_name("my-bucket")
+///     .build()?;
+/// # Ok::<(), ostore::Error>(())
+/// ```
+#[cfg(feature = "aws")]
+pub mod aws {
+    pub use ostore_aws::*;
+}
+
+/// Presigned URLs: the [`Signer`](signer::Signer) trait of stores that hand them out
+/// (`aws::AmazonS3`).
+#[cfg(any(feature = "http", feature = "aws"))]
+pub mod signer {
+    pub use ostore_transport::Signer;
+}
+
 /// The HTTP client shared by the cloud backends: options, retries, credentials.
-#[cfg(feature = "http")]
+#[cfg(any(feature = "http", feature = "aws"))]
 pub mod client {
     pub use ostore_transport::*;
 }
 
-#[cfg(feature = "http")]
+#[cfg(any(feature = "http", feature = "aws"))]
 pub use ostore_transport::{
     BackoffConfig, ClientConfigKey, ClientOptions, CredentialProvider, RetryConfig,
     StaticCredentialProvider,
