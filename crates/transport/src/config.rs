@@ -194,7 +194,8 @@ pub enum ClientConfigKey {
     SystemRoots,
     /// Longest idle time allowed between two chunks of a response body (`read_timeout`).
     ReadTimeout,
-    /// Timeout of a whole request, from connect to the end of the body (`timeout`).
+    /// Timeout of each attempt from connecting until the response head has arrived; the
+    /// body is bounded by `read_timeout` instead, so long downloads are not cut (`timeout`).
     Timeout,
     /// The `User-Agent` header (`user_agent`).
     UserAgent,
@@ -634,7 +635,8 @@ impl ClientOptions {
         self
     }
 
-    /// Sets the timeout of a whole request, from connect to the end of the body (default 30 s).
+    /// Sets the timeout of each attempt until the response head arrives (default 30 s); see
+    /// [`with_read_timeout`](Self::with_read_timeout) for the body.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(ConfigValue::Parsed(timeout));
         self
