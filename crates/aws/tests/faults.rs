@@ -1,0 +1,514 @@
+//! Faults S3 servers produce, scripted with the transport's in-process test server: errors
+//! hidden in `200` answers, retried statuses, malformed and inconsistent XML, per-key
+//! failures of bulk deletes; and what every request carries (SigV4 headers, `Content-MD5`).
+//!
+//! Retries use a backoff of a few milliseconds, so the whole file runs in well under a
+//! second.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use futures::{StreamExt, TryStreamExt, stream};
+use http::Method;
+use md5::Digest as _;
+use ostore_aws::{AmazonS3, AmazonS3Builder, AwsAuthorizer, AwsCredential, EMPTY_SHA256_HASH};
+use ostore_aws::{UNSIGNED_PAYLOAD, hex_sha256};
+use ostore_core::multipart::MultipartStore;
+use ostore_core::path::Path;
+use ostore_core::{Error, ObjectStore, PutPayload};
+use ostore_transport::test_server::{Reply, Seen, TestServer};
+use ostore_transport::{BackoffConfig, RetryConfig};
+
+const KEY_ID: &str = "AKIDFAULTS";
+const SECRET: &str = "faults/secret+key";
+const BUCKET: &str = "bkt";
+
+const INTERNAL_ERROR: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message><RequestId>R1</RequestId></Error>"#;
+const ACCESS_DENIED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R2</RequestId></Error>"#;
+const COPY_OK: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<CopyObjectResult><LastModified>2024-01-02T03:04:05.000Z</LastModified><ETag>"c0ffee"</ETag></CopyObjectResult>"#;
+const INITIATE_OK: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>obj</Key><UploadId>UP1</UploadId></InitiateMultipartUploadResult>"#;
+const COMPLETE_OK: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<CompleteMultipartUploadResult><Bucket>bkt</Bucket><Key>obj</Key><ETag>"abc-1"</ETag></CompleteMultipartUploadResult>"#;
+const DELETE_OK: &str = r#"<?xml version="1.0" encoding="UTF-8"?><DeleteResult></DeleteResult>"#;
+
+/// Retries after 1–5 ms, at most 3 of them.
+fn fast_retry() -> RetryConfig {
+    RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(5),
+            base: 2.0,
+        },
+        max_retries: 3,
+        retry_timeout: Duration::from_secs(5),
+    }
+}
+
+/// A builder for a path-style store on `server` with static credentials and fast retries.
+fn builder(server: &TestServer) -> AmazonS3Builder {
+    AmazonS3Builder::new()
+        .with_endpoint(server.url(""))
+        .with_bucket_name(BUCKET)
+        .with_region("us-east-1")
+        .with_access_key_id(KEY_ID)
+        .with_secret_access_key(SECRET)
+        .with_allow_http(true)
+        .with_retry(fast_retry())
+}
+
+fn store(server: &TestServer) -> AmazonS3 {
+    builder(server).build().unwrap()
+}
+
+/// The headers of a successful GetObject of `body`.
+fn object(body: &str) -> Reply {
+    Reply::text(200, body)
+        .with_header("etag", "\"e1\"")
+        .with_header("last-modified", "Tue, 02 Jan 2024 03:04:05 GMT")
+        .with_header("content-length", &body.len().to_string())
+}
+
+fn header<'a>(seen: &'a Seen, name: &str) -> Option<&'a str> {
+    seen.headers.get(name).map(|v| v.to_str().unwrap())
+}
+
+/// Recomputes the SigV4 `authorization` of a received request from its other headers and
+/// checks it is the one sent: the server could verify it with the secret.
+fn assert_signature_valid(seen: &Seen, authority: &str) {
+    let date = header(seen, "x-amz-date").expect("x-amz-date");
+    let date: DateTime<Utc> = NaiveDateTime::parse_from_str(date, "%Y%m%dT%H%M%SZ")
+        .unwrap()
+        .and_utc();
+    let payload = header(seen, "x-amz-content-sha256").expect("x-amz-content-sha256");
+    let sent = header(seen, "authorization").expect("authorization");
+    let signed_headers = sent
+        .split("SignedHeaders=")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .unwrap();
+    let mut request = http::Request::new(());
+    *request.method_mut() = seen.method.clone();
+    *request.uri_mut() = format!("http://{authority}{}", seen.uri).parse().unwrap();
+    for name in signed_headers.split(';') {
+        let value = seen.headers.get(name).unwrap_or_else(|| {
+            panic!("signed header {name} was not sent");
+        });
+        request.headers_mut().insert(
+            http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.clone(),
+        );
+    }
+    let credential = AwsCredential {
+        key_id: KEY_ID.into(),
+        secret_key: SECRET.into(),
+        token: None,
+    };
+    AwsAuthorizer::new(&credential, "s3", "us-east-1")
+        .authorize(&mut request, payload, date)
+        .unwrap();
+    assert_eq!(
+        request.headers()["authorization"].to_str().unwrap(),
+        sent,
+        "the signature does not match the request as received"
+    );
+}
+
+#[tokio::test]
+async fn copy_internal_error_in_200_is_retried() {
+    let server = TestServer::script(vec![
+        Reply::text(200, INTERNAL_ERROR),
+        Reply::text(200, INTERNAL_ERROR),
+        Reply::text(200, COPY_OK),
+    ])
+    .await;
+    store(&server)
+        .copy(&Path::from("src"), &Path::from("dst"))
+        .await
+        .unwrap();
+    let seen = server.requests();
+    assert_eq!(seen.len(), 3, "two retries after the errors in 200 answers");
+    for s in &seen {
+        assert_eq!(s.method, Method::PUT);
+        assert_eq!(s.uri.path(), "/bkt/dst");
+        assert_eq!(header(s, "x-amz-copy-source"), Some("/bkt/src"));
+    }
+}
+
+#[tokio::test]
+async fn copy_access_denied_in_200_is_not_retried() {
+    let server = TestServer::script(vec![
+        Reply::text(200, ACCESS_DENIED),
+        Reply::text(200, COPY_OK),
+    ])
+    .await;
+    let err = store(&server)
+        .copy(&Path::from("src"), &Path::from("dst"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::PermissionDenied { ref path, .. } if path == "dst"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("AccessDenied"), "{err}");
+    assert_eq!(server.hits(), 1, "AccessDenied is final");
+}
+
+#[tokio::test]
+async fn copy_internal_error_gives_up_after_max_retries() {
+    let server = TestServer::start(|_, _| async { Reply::text(200, INTERNAL_ERROR) }).await;
+    let err = store(&server)
+        .copy(&Path::from("src"), &Path::from("dst"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("InternalError"), "{err}");
+    assert_eq!(server.hits(), 4, "one attempt and max_retries (3) retries");
+}
+
+/// Answers the multipart requests in order; the completion gets the `complete` replies one
+/// after the other.
+async fn multipart_server(complete: Vec<&'static str>) -> TestServer {
+    let complete = std::sync::Mutex::new(std::collections::VecDeque::from(complete));
+    let complete = std::sync::Arc::new(complete);
+    TestServer::start(move |seen, _| {
+        let complete = complete.clone();
+        async move {
+            let query = seen.uri.query().unwrap_or("");
+            match (seen.method.clone(), query) {
+                (Method::POST, "uploads") => Reply::text(200, INITIATE_OK),
+                (Method::PUT, q) if q.starts_with("partNumber=") => {
+                    Reply::status(200).with_header("etag", "\"p1\"")
+                }
+                (Method::POST, "uploadId=UP1") => {
+                    let body = complete.lock().unwrap().pop_front().unwrap_or(COMPLETE_OK);
+                    Reply::text(200, body)
+                }
+                _ => Reply::status(400),
+            }
+        }
+    })
+    .await
+}
+
+fn completions(server: &TestServer) -> usize {
+    server
+        .requests()
+        .iter()
+        .filter(|s| s.method == Method::POST && s.uri.query() == Some("uploadId=UP1"))
+        .count()
+}
+
+#[tokio::test]
+async fn complete_multipart_internal_error_in_200_is_retried() {
+    let server = multipart_server(vec![INTERNAL_ERROR, COMPLETE_OK]).await;
+    let s3 = store(&server);
+    let path = Path::from("obj");
+    let id = s3.create_multipart(&path).await.unwrap();
+    assert_eq!(id, "UP1");
+    let part = s3
+        .put_part(&path, &id, 0, PutPayload::from_static(b"part one"))
+        .await
+        .unwrap();
+    let result = s3.complete_multipart(&path, &id, vec![part]).await.unwrap();
+    assert_eq!(result.e_tag.as_deref(), Some("\"abc-1\""));
+    assert_eq!(completions(&server), 2);
+    let body = server.requests().last().unwrap().body.clone();
+    let body = std::str::from_utf8(&body).unwrap();
+    assert!(
+        body.contains("<PartNumber>1</PartNumber>") && body.contains("p1"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn complete_multipart_access_denied_in_200_is_an_error() {
+    let server = multipart_server(vec![ACCESS_DENIED, COMPLETE_OK]).await;
+    let s3 = store(&server);
+    let path = Path::from("obj");
+    let mut upload = s3.put_multipart(&path).await.unwrap();
+    upload
+        .put_part(PutPayload::from_static(b"data"))
+        .await
+        .unwrap();
+    let err = upload.complete().await.unwrap_err();
+    assert!(
+        matches!(err, Error::PermissionDenied { ref path, .. } if path == "obj"),
+        "{err:?}"
+    );
+    assert_eq!(completions(&server), 1, "AccessDenied is not retried");
+}
+
+#[tokio::test]
+async fn delete_objects_internal_error_in_200_is_retried() {
+    let server = TestServer::script(vec![
+        Reply::text(200, INTERNAL_ERROR),
+        Reply::text(200, DELETE_OK),
+    ])
+    .await;
+    let s3 = store(&server);
+    let paths = vec![Path::from("a"), Path::from("b/c")];
+    let deleted: Vec<Path> = s3
+        .delete_stream(stream::iter(paths.clone()).map(Ok).boxed())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(deleted, paths);
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].method, Method::POST);
+    assert_eq!(seen[1].uri.path(), "/bkt");
+    assert_eq!(seen[1].uri.query(), Some("delete"));
+    assert_eq!(seen[0].body, seen[1].body, "the retry sends the same body");
+}
+
+#[tokio::test]
+async fn delete_objects_access_denied_in_200_is_an_error() {
+    let server = TestServer::script(vec![
+        Reply::text(200, ACCESS_DENIED),
+        Reply::text(200, DELETE_OK),
+    ])
+    .await;
+    let s3 = store(&server);
+    let results: Vec<_> = s3
+        .delete_stream(stream::iter([Ok(Path::from("a")), Ok(Path::from("b"))]).boxed())
+        .collect()
+        .await;
+    assert!(!results.is_empty());
+    assert!(results.iter().all(|r| r.is_err()), "{results:?}");
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r, Err(Error::PermissionDenied { .. }))),
+        "{results:?}"
+    );
+    assert_eq!(server.hits(), 1, "AccessDenied is not retried");
+}
+
+#[tokio::test]
+async fn delete_objects_per_key_errors_name_their_keys() {
+    let answer = r#"<?xml version="1.0" encoding="UTF-8"?>
+<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Deleted><Key>ok</Key></Deleted>
+  <Error><Key>locked &amp; key</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>
+  <Error><Key>gone</Key><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>
+  <Error><Key>busy</Key><Code>InternalError</Code><Message>try again</Message></Error>
+</DeleteResult>"#;
+    let server = TestServer::script(vec![Reply::text(200, answer)]).await;
+    let s3 = store(&server);
+    let keys = ["ok", "locked & key", "gone", "busy"];
+    let results: Vec<_> = s3
+        .delete_stream(stream::iter(keys.map(|k| Ok(Path::from(k)))).boxed())
+        .collect()
+        .await;
+    assert_eq!(results.len(), 4, "{results:?}");
+    // One result per key, in the order given.
+    assert_eq!(results[0].as_ref().unwrap().as_ref(), "ok");
+    match &results[1] {
+        Err(Error::PermissionDenied { path, source }) => {
+            assert_eq!(path, "locked & key");
+            assert!(source.to_string().contains("AccessDenied"), "{source}");
+        }
+        other => panic!("expected PermissionDenied naming the key, got {other:?}"),
+    }
+    assert_eq!(
+        results[2].as_ref().unwrap().as_ref(),
+        "gone",
+        "a key already gone counts as deleted"
+    );
+    // A failure of another kind must name its key too, or the caller cannot tell which
+    // of a thousand keys is left.
+    let busy = results[3].as_ref().unwrap_err().to_string();
+    assert!(busy.contains("InternalError"), "{busy}");
+    assert!(
+        busy.contains("busy"),
+        "the error does not name its key: {busy}"
+    );
+    assert_eq!(server.hits(), 1);
+    // The key was escaped in the request body.
+    let body = server.requests()[0].body.clone();
+    assert!(
+        std::str::from_utf8(&body)
+            .unwrap()
+            .contains("<Key>locked &amp; key</Key>"),
+        "{body:?}"
+    );
+}
+
+#[tokio::test]
+async fn delete_objects_sends_a_matching_content_md5() {
+    let server = TestServer::script(vec![Reply::text(200, DELETE_OK)]).await;
+    let s3 = store(&server);
+    let keys: Vec<Path> = (0..25)
+        .map(|i| Path::from(format!("dir/key-{i}")))
+        .collect();
+    let deleted: Vec<Path> = s3
+        .delete_stream(stream::iter(keys.clone()).map(Ok).boxed())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(deleted, keys);
+    let seen = &server.requests()[0];
+    assert!(!seen.body.is_empty());
+    let expected = ostore_transport::base64::encode(&md5::Md5::digest(&seen.body));
+    assert_eq!(header(seen, "content-md5"), Some(expected.as_str()));
+    assert_eq!(
+        header(seen, "x-amz-content-sha256"),
+        Some(hex_sha256(&seen.body).as_str())
+    );
+    assert_signature_valid(seen, &server.url("")["http://".len()..]);
+}
+
+#[tokio::test]
+async fn get_503_then_200_is_retried() {
+    let server = TestServer::script(vec![
+        Reply::text(503, "<Error><Code>SlowDown</Code></Error>"),
+        object("hello"),
+    ])
+    .await;
+    let s3 = store(&server);
+    let got = s3.get(&Path::from("obj")).await.unwrap();
+    assert_eq!(got.meta.e_tag.as_deref(), Some("\"e1\""));
+    assert_eq!(got.bytes().await.unwrap().as_ref(), b"hello");
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn get_403_is_permission_denied_and_not_retried() {
+    let server = TestServer::script(vec![Reply::text(403, ACCESS_DENIED), object("x")]).await;
+    let err = store(&server).get(&Path::from("obj")).await.unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+    assert_eq!(server.hits(), 1);
+}
+
+async fn list_error(answer: &'static str) -> Error {
+    let server = TestServer::start(move |_, _| async move { Reply::text(200, answer) }).await;
+    let s3 = store(&server);
+    let listed: Result<Vec<_>, _> = s3.list(Some(&Path::from("p"))).try_collect().await;
+    let err = listed.unwrap_err();
+    let delimited = s3.list_with_delimiter(None).await.unwrap_err();
+    assert!(matches!(delimited, Error::Generic { .. }), "{delimited:?}");
+    err
+}
+
+#[tokio::test]
+async fn malformed_list_xml_is_an_error() {
+    for answer in [
+        "<ListBucketResult><Contents><Key>p/a</Key>",
+        "this is not XML",
+        "<ListBucketResult><Contents><Key>p/a</Key><LastModified>2024-01-02T03:04:05.000Z</LastModified><Size>many</Size></Contents></ListBucketResult>",
+        "<ListBucketResult><Contents><Key>p/a</Key><LastModified>yesterday</LastModified><Size>1</Size></Contents></ListBucketResult>",
+        "<ListBucketResult><IsTruncated>maybe</IsTruncated></ListBucketResult>",
+    ] {
+        let err = list_error(answer).await;
+        assert!(matches!(err, Error::Generic { .. }), "{answer}: {err:?}");
+    }
+}
+
+#[tokio::test]
+async fn truncated_listing_without_token_is_an_error() {
+    let answer = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult><Name>bkt</Name><Prefix>p/</Prefix><IsTruncated>true</IsTruncated>
+<Contents><Key>p/a</Key><LastModified>2024-01-02T03:04:05.000Z</LastModified><ETag>"e"</ETag><Size>1</Size></Contents>
+</ListBucketResult>"#;
+    let err = list_error(answer).await;
+    assert!(
+        err.to_string().contains("continuation token"),
+        "the error says why: {err}"
+    );
+}
+
+#[tokio::test]
+async fn requests_are_signed() {
+    let server = TestServer::start(|seen, _| async move {
+        match seen.method {
+            Method::PUT => Reply::status(200).with_header("etag", "\"e1\""),
+            _ => object("hello"),
+        }
+    })
+    .await;
+    let s3 = store(&server);
+    let authority = server.url("")["http://".len()..].to_string();
+    s3.put(&Path::from("dir/a b"), PutPayload::from_static(b"payload"))
+        .await
+        .unwrap();
+    s3.get(&Path::from("dir/a b")).await.unwrap();
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    for s in &seen {
+        let auth = header(s, "authorization").expect("authorization header");
+        assert!(
+            auth.starts_with(&format!("AWS4-HMAC-SHA256 Credential={KEY_ID}/")),
+            "{auth}"
+        );
+        assert!(auth.contains("/us-east-1/s3/aws4_request"), "{auth}");
+        assert!(header(s, "x-amz-date").is_some());
+        assert!(!auth.contains(SECRET));
+        assert_signature_valid(s, &authority);
+    }
+    assert_eq!(seen[0].uri.path(), "/bkt/dir/a%20b");
+    assert_eq!(
+        header(&seen[0], "x-amz-content-sha256"),
+        Some(hex_sha256(b"payload").as_str())
+    );
+    assert_eq!(
+        header(&seen[1], "x-amz-content-sha256"),
+        Some(EMPTY_SHA256_HASH)
+    );
+}
+
+#[tokio::test]
+async fn skip_signature_sends_no_authorization() {
+    let server = TestServer::start(|seen, _| async move {
+        match seen.method {
+            Method::PUT => Reply::status(200),
+            _ => object("hi"),
+        }
+    })
+    .await;
+    // No credentials at all: nothing is looked up either.
+    let s3 = AmazonS3Builder::new()
+        .with_endpoint(server.url(""))
+        .with_bucket_name(BUCKET)
+        .with_allow_http(true)
+        .with_retry(fast_retry())
+        .with_skip_signature(true)
+        .build()
+        .unwrap();
+    s3.put(&Path::from("a"), PutPayload::from_static(b"x"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s3.get(&Path::from("a"))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+        "hi"
+    );
+    for s in server.requests() {
+        assert!(s.headers.get("authorization").is_none(), "{s:?}");
+        assert!(s.headers.get("x-amz-date").is_none(), "{s:?}");
+    }
+}
+
+#[tokio::test]
+async fn unsigned_payload_is_declared() {
+    let server =
+        TestServer::start(|_, _| async { Reply::status(200).with_header("etag", "\"e\"") }).await;
+    let s3 = builder(&server)
+        .with_unsigned_payload(true)
+        .build()
+        .unwrap();
+    s3.put(&Path::from("a"), PutPayload::from_static(b"body"))
+        .await
+        .unwrap();
+    let seen = &server.requests()[0];
+    assert_eq!(header(seen, "x-amz-content-sha256"), Some(UNSIGNED_PAYLOAD));
+    assert!(header(seen, "authorization").is_some());
+    assert_signature_valid(seen, &server.url("")["http://".len()..]);
+    assert_eq!(seen.body.as_ref(), b"body");
+}
