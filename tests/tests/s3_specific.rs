@@ -903,12 +903,19 @@ async fn delete_stream_with_missing_keys(server: Server) {
 }
 
 /// 5 000 keys come back complete and in order through continuation tokens, and as five
-/// pages of 1 000 with `list_paginated`.
+/// pages of 1 000 with `list_paginated`; their 1 250 directories as common prefixes over
+/// two pages.
 async fn list_5000_keys(server: Server) {
     const N: usize = 5000;
     let store = server.store().await;
     let base = scratch("list5000");
-    let paths: Vec<Path> = (0..N).map(|i| base.child(format!("key-{i:05}"))).collect();
+    // 1 250 directories of 4 keys: the delimited listing spans two pages too.
+    let paths: Vec<Path> = (0..N)
+        .map(|i| {
+            base.child(format!("d{:04}", i / 4))
+                .child(format!("k{}", i % 4))
+        })
+        .collect();
     stream::iter(paths.iter())
         .map(|p| store.put(p, PutPayload::from_static(b"")))
         .buffer_unordered(32)
@@ -935,23 +942,26 @@ async fn list_5000_keys(server: Server) {
     assert!(after == paths[N - 1499..], "list_with_offset across pages");
 
     let prefix = format!("{base}/");
-    let mut token = None;
-    let mut pages = Vec::new();
-    loop {
-        let opts = PaginatedListOptions {
-            max_keys: Some(1000),
-            page_token: token.take(),
-            ..Default::default()
-        };
-        let page = store.list_paginated(Some(&prefix), opts).await.unwrap();
-        pages.push(page.result.objects.len());
-        let done = page.page_token.is_none();
-        token = page.page_token;
-        if done || pages.len() > 10 {
-            break;
-        }
-    }
-    assert_eq!(pages, vec![1000; 5], "page sizes");
+    let pages = paginate(&store, &prefix, None).await;
+    let sizes: Vec<usize> = pages.iter().map(|p| p.objects.len()).collect();
+    assert_eq!(sizes, vec![1000; 5], "page sizes");
+    let all: Vec<Path> = pages
+        .into_iter()
+        .flat_map(|p| p.objects.into_iter().map(|m| m.location))
+        .collect();
+    assert!(all == paths, "the pages hold every key once, in order");
+
+    // One level: 1 250 common prefixes, over two requests.
+    let level = store.list_with_delimiter(Some(&base)).await.unwrap();
+    assert!(level.objects.is_empty(), "{:?}", level.objects);
+    let dirs: Vec<Path> = (0..N / 4).map(|d| base.child(format!("d{d:04}"))).collect();
+    assert!(level.common_prefixes == dirs, "common prefixes over pages");
+    let pages = paginate(&store, &prefix, Some("/")).await;
+    let sizes: Vec<usize> = pages.iter().map(|p| p.common_prefixes.len()).collect();
+    assert_eq!(sizes, vec![1000, 250], "pages of common prefixes");
+    let one = store.list_with_delimiter(Some(&dirs[7])).await.unwrap();
+    assert_eq!(one.objects.len(), 4);
+    assert!(one.common_prefixes.is_empty());
 
     let deleted = store
         .delete_stream(stream::iter(paths).map(Ok).boxed())
@@ -959,6 +969,35 @@ async fn list_5000_keys(server: Server) {
         .await
         .unwrap();
     assert_eq!(deleted.len(), N);
+}
+
+/// Every page of `list_paginated` below `prefix` with at most 1 000 entries each; panics
+/// after 20 pages.
+async fn paginate(
+    store: &AmazonS3,
+    prefix: &str,
+    delimiter: Option<&'static str>,
+) -> Vec<ostore_core::ListResult> {
+    let mut token: Option<String> = None;
+    let mut pages = Vec::new();
+    loop {
+        let opts = PaginatedListOptions {
+            max_keys: Some(1000),
+            page_token: token.clone(),
+            delimiter: delimiter.map(Into::into),
+            ..Default::default()
+        };
+        let page = store.list_paginated(Some(prefix), opts).await.unwrap();
+        pages.push(page.result);
+        assert!(pages.len() <= 20, "the listing does not end");
+        match page.page_token {
+            Some(next) => {
+                assert_ne!(Some(&next), token.as_ref(), "the same token twice");
+                token = Some(next);
+            }
+            None => return pages,
+        }
+    }
 }
 
 /// Three 5 MiB parts and a small last one through `WriteMultipart`.

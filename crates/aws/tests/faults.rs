@@ -577,3 +577,241 @@ async fn ssec_copies_send_the_source_key() {
         }
     }
 }
+
+/// `copy_if_not_exists` in the multipart mode whose completion finds the destination
+/// taken (412) is `AlreadyExists`, and the upload is aborted.
+#[tokio::test]
+async fn multipart_copy_if_not_exists_conflict_aborts() {
+    let server = TestServer::start(|seen, _| async move {
+        let query = seen.uri.query().unwrap_or("").to_string();
+        match seen.method.clone() {
+            Method::HEAD => object("abc"),
+            Method::POST if query == "uploads" => Reply::text(200, INITIATE_OK),
+            Method::POST => Reply::text(
+                412,
+                "<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>",
+            ),
+            Method::PUT => Reply::text(200, r#"<CopyPartResult><ETag>"p1"</ETag></CopyPartResult>"#),
+            Method::DELETE => Reply::status(204),
+            _ => Reply::status(400),
+        }
+    })
+    .await;
+    let s3 = builder(&server)
+        .with_copy_if_not_exists(ostore_aws::S3CopyIfNotExists::Multipart)
+        .build()
+        .unwrap();
+    let err = s3
+        .copy_if_not_exists(&Path::from("src"), &Path::from("dst"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::AlreadyExists { ref path, .. } if path == "dst"),
+        "{err:?}"
+    );
+    let seen = server.requests();
+    let complete = seen
+        .iter()
+        .find(|s| s.method == Method::POST && s.uri.query() == Some("uploadId=UP1"))
+        .expect("a completion");
+    assert_eq!(header(complete, "if-none-match"), Some("*"));
+    let part = seen
+        .iter()
+        .find(|s| s.method == Method::PUT)
+        .expect("an UploadPartCopy");
+    assert_eq!(header(part, "x-amz-copy-source"), Some("/bkt/src"));
+    assert_eq!(
+        header(part, "x-amz-copy-source-if-match"),
+        Some("\"e1\""),
+        "the part copies the version that was headed"
+    );
+    let last = seen.last().unwrap();
+    assert_eq!(last.method, Method::DELETE, "the upload is aborted");
+    assert_eq!(last.uri.query(), Some("uploadId=UP1"));
+}
+
+/// `delete_stream` sends at most 1 000 keys per DeleteObjects and returns every path once.
+#[tokio::test]
+async fn delete_stream_batches_of_1000() {
+    let server = TestServer::start(|_, _| async { Reply::text(200, DELETE_OK) }).await;
+    let s3 = store(&server);
+    let paths: Vec<Path> = (0..2500).map(|i| Path::from(format!("k/{i:04}"))).collect();
+    let mut deleted: Vec<Path> = s3
+        .delete_stream(stream::iter(paths.clone()).map(Ok).boxed())
+        .try_collect()
+        .await
+        .unwrap();
+    deleted.sort();
+    assert_eq!(deleted, paths);
+    let mut sizes: Vec<usize> = server
+        .requests()
+        .iter()
+        .map(|s| {
+            let body = std::str::from_utf8(&s.body).unwrap();
+            assert!(body.contains("<Quiet>true</Quiet>"), "{body}");
+            let expected = ostore_transport::base64::encode(&md5::Md5::digest(&s.body));
+            assert_eq!(header(s, "content-md5"), Some(expected.as_str()));
+            body.matches("<Object>").count()
+        })
+        .collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, vec![500, 1000, 1000]);
+}
+
+fn list_page(keys: &[&str], token: Option<&str>) -> Reply {
+    let mut body = String::from("<ListBucketResult>");
+    for key in keys {
+        body.push_str(&format!(
+            "<Contents><Key>{key}</Key><LastModified>2024-01-02T03:04:05.000Z</LastModified><ETag>\"e\"</ETag><Size>1</Size></Contents>"
+        ));
+    }
+    match token {
+        Some(t) => body.push_str(&format!(
+            "<IsTruncated>true</IsTruncated><NextContinuationToken>{t}</NextContinuationToken>"
+        )),
+        None => body.push_str("<IsTruncated>false</IsTruncated>"),
+    }
+    body.push_str("</ListBucketResult>");
+    Reply::text(200, &body)
+}
+
+/// Continuation tokens go back exactly (percent-encoded), and keys a server returns
+/// outside what was asked (before `start-after`, outside the prefix) are dropped.
+#[tokio::test]
+async fn listing_follows_tokens_and_filters() {
+    let server = TestServer::start(|seen, _| async move {
+        let query = seen.uri.query().unwrap_or("").to_string();
+        if query.contains("continuation-token=") {
+            list_page(&["p/c", "p/d", "q/x"], None)
+        } else {
+            // A server that ignores start-after.
+            list_page(&["p/a", "p/b"], Some("t+k/n=&amp;1"))
+        }
+    })
+    .await;
+    let s3 = store(&server);
+    let listed: Vec<String> = s3
+        .list_with_offset(Some(&Path::from("p")), &Path::from("p/a"))
+        .map_ok(|m| m.location.to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed, ["p/b", "p/c", "p/d"]);
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    let first = seen[0].uri.query().unwrap();
+    assert!(first.contains("list-type=2"), "{first}");
+    assert!(first.contains("prefix=p%2F"), "{first}");
+    assert!(first.contains("start-after=p%2Fa"), "{first}");
+    let second = seen[1].uri.query().unwrap();
+    assert!(
+        second.contains("continuation-token=t%2Bk%2Fn%3D%261"),
+        "the token goes back as received: {second}"
+    );
+    assert!(!second.contains("start-after"), "{second}");
+}
+
+/// A PUT answered 500 is retried with the same body, signed again.
+#[tokio::test]
+async fn put_500_is_retried() {
+    let server = TestServer::script(vec![
+        Reply::text(500, INTERNAL_ERROR),
+        Reply::status(200).with_header("etag", "\"e\""),
+    ])
+    .await;
+    let s3 = store(&server);
+    let result = s3
+        .put(&Path::from("a"), PutPayload::from_static(b"body"))
+        .await
+        .unwrap();
+    assert_eq!(result.e_tag.as_deref(), Some("\"e\""));
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].body, seen[1].body);
+    let authority = &server.url("")["http://".len()..];
+    for s in &seen {
+        assert_signature_valid(s, authority);
+    }
+}
+
+/// A GET answered 503 every time gives up after `max_retries` retries.
+#[tokio::test]
+async fn get_503_gives_up() {
+    let server = TestServer::start(|_, _| async { Reply::status(503) }).await;
+    let err = store(&server).get(&Path::from("a")).await.unwrap_err();
+    assert!(err.to_string().contains("503"), "{err}");
+    assert_eq!(server.hits(), 4);
+}
+
+/// A session token is sent (and signed) as `x-amz-security-token`; the requester-pays
+/// header is sent when asked for.
+#[tokio::test]
+async fn session_token_and_request_payer() {
+    let server = TestServer::start(|seen, _| async move {
+        match seen.method {
+            Method::PUT => Reply::status(200),
+            _ => object("x"),
+        }
+    })
+    .await;
+    let s3 = builder(&server)
+        .with_token("SESSION/TOKEN+=")
+        .with_request_payer(true)
+        .build()
+        .unwrap();
+    s3.put(&Path::from("a"), PutPayload::from_static(b"x"))
+        .await
+        .unwrap();
+    s3.get(&Path::from("a")).await.unwrap();
+    for s in server.requests() {
+        assert_eq!(header(&s, "x-amz-security-token"), Some("SESSION/TOKEN+="));
+        assert_eq!(header(&s, "x-amz-request-payer"), Some("requester"));
+        let auth = header(&s, "authorization").unwrap();
+        assert!(auth.contains("x-amz-request-payer"), "{auth}");
+        assert!(auth.contains("x-amz-security-token"), "{auth}");
+    }
+    let url =
+        ostore_aws::Signer::signed_url(&s3, Method::GET, &Path::from("a"), Duration::from_secs(60))
+            .await
+            .unwrap();
+    assert!(
+        url.query()
+            .unwrap()
+            .contains("X-Amz-Security-Token=SESSION%2FTOKEN%2B%3D"),
+        "{url}"
+    );
+}
+
+/// With CRC64NVME, the multipart upload is declared a full-object CRC64NVME one, every
+/// part carries its CRC, and the completion lists them.
+#[tokio::test]
+async fn crc64nvme_multipart_headers() {
+    let server = multipart_server(vec![]).await;
+    let s3 = builder(&server)
+        .with_checksum_algorithm(ostore_aws::Checksum::CRC64NVME)
+        .build()
+        .unwrap();
+    let mut upload = s3.put_multipart(&Path::from("obj")).await.unwrap();
+    upload
+        .put_part(PutPayload::from_static(b"123456789"))
+        .await
+        .unwrap();
+    upload.complete().await.unwrap();
+    let seen = server.requests();
+    assert_eq!(
+        header(&seen[0], "x-amz-checksum-algorithm"),
+        Some("CRC64NVME")
+    );
+    assert_eq!(header(&seen[0], "x-amz-checksum-type"), Some("FULL_OBJECT"));
+    // The CRC-64/NVME check value, 0xAE8B14860A799888.
+    let crc = ostore_transport::base64::encode(&0xAE8B_1486_0A79_9888_u64.to_be_bytes());
+    assert_eq!(
+        header(&seen[1], "x-amz-checksum-crc64nvme"),
+        Some(crc.as_str())
+    );
+    let body = std::str::from_utf8(&seen[2].body).unwrap();
+    assert!(
+        body.contains(&format!("<ChecksumCRC64NVME>{crc}</ChecksumCRC64NVME>")),
+        "{body}"
+    );
+}
