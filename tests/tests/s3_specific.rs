@@ -258,6 +258,7 @@ on_both_servers!(
     delete_stream_with_missing_keys,
     list_5000_keys,
     multipart_5mib_parts,
+    aborted_uploads_are_gone,
     older_versions,
 );
 
@@ -1020,6 +1021,64 @@ async fn multipart_5mib_parts(server: Server) {
     assert_eq!(got.len(), body.len());
     assert_eq!(ostore_aws::hex_sha256(&got), ostore_aws::hex_sha256(&body));
     store.delete(&path).await.unwrap();
+}
+
+/// The ids of the unfinished multipart uploads below `prefix` (ListMultipartUploads).
+async fn uploads_below(server: Server, prefix: &str) -> Vec<String> {
+    let url = format!("{}/{BUCKET}?uploads&prefix={prefix}", server.endpoint());
+    let resp = server
+        .signed(Method::GET, &url, HeaderMap::new(), b"")
+        .await;
+    let (status, body) = status_and_text(resp).await;
+    assert_eq!(status, StatusCode::OK, "ListMultipartUploads: {body}");
+    body.split("<UploadId>")
+        .skip(1)
+        .map(|s| s.split("</UploadId>").next().unwrap().to_string())
+        .collect()
+}
+
+/// `abort` removes the upload and its parts from the server, as does a `WriteMultipart`
+/// whose `finish` fails; a completed upload is no longer listed either.
+async fn aborted_uploads_are_gone(server: Server) {
+    let store = server.store().await;
+    let base = scratch("aborted_uploads");
+    let prefix = format!("{base}/");
+
+    let mut upload = store.put_multipart(&base.child("aborted")).await.unwrap();
+    upload
+        .put_part(PutPayload::from(data(5 * MIB, 1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        uploads_below(server, &prefix).await.len(),
+        1,
+        "the upload is listed"
+    );
+    upload.abort().await.unwrap();
+    assert_eq!(uploads_below(server, &prefix).await, Vec::<String>::new());
+    // Aborting twice is not an error.
+    upload.abort().await.unwrap();
+
+    let mut upload = store.put_multipart(&base.child("done")).await.unwrap();
+    upload
+        .put_part(PutPayload::from_static(b"small"))
+        .await
+        .unwrap();
+    upload.complete().await.unwrap();
+    assert_eq!(uploads_below(server, &prefix).await, Vec::<String>::new());
+
+    // A part below the 5 MiB minimum before the last one: the completion is refused and
+    // `finish` aborts the upload.
+    let upload = store.put_multipart(&base.child("too_small")).await.unwrap();
+    let mut writer = WriteMultipart::new_with_chunk_size(upload, MIB);
+    writer.write(&data(2 * MIB + 10, 2));
+    // Both servers enforce S3's minimum part size.
+    let err = writer
+        .finish()
+        .await
+        .expect_err("parts of 1 MiB were accepted");
+    assert!(err.to_string().contains("EntityTooSmall"), "{err}");
+    assert_eq!(uploads_below(server, &prefix).await, Vec::<String>::new());
 }
 
 /// Older versions of an object are read with `GetOptions::version`.
