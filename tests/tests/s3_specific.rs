@@ -259,6 +259,7 @@ on_both_servers!(
     list_5000_keys,
     multipart_5mib_parts,
     aborted_uploads_are_gone,
+    foreign_keys_are_skipped,
     older_versions,
 );
 
@@ -1079,6 +1080,54 @@ async fn aborted_uploads_are_gone(server: Server) {
         .expect_err("parts of 1 MiB were accepted");
     assert!(err.to_string().contains("EntityTooSmall"), "{err}");
     assert_eq!(uploads_below(server, &prefix).await, Vec::<String>::new());
+}
+
+/// Keys other tools write that are no valid [`Path`] (a directory marker `dir/`, an empty
+/// segment `a//b`) are skipped by listings instead of failing them.
+async fn foreign_keys_are_skipped(server: Server) {
+    let store = server.store().await;
+    let base = scratch("foreign_keys");
+    let regular = base.child("regular");
+    store
+        .put(&regular, PutPayload::from_static(b"r"))
+        .await
+        .unwrap();
+    for key in ["marker/", "x//y"] {
+        let url = server.key_url(&format!("{base}/{key}"));
+        let resp = server
+            .signed(Method::PUT, &url, HeaderMap::new(), b"")
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK, "raw PUT of {key}");
+    }
+    // SeaweedFS (a file system underneath) stores `x//y` as `x/y`, a valid path; moto
+    // keeps the key as sent.
+    let expected = match server {
+        Server::SeaweedFs => vec![regular.clone(), base.child("x").child("y")],
+        Server::Moto => vec![regular.clone()],
+    };
+    let listed: Vec<Path> = store
+        .list(Some(&base))
+        .map_ok(|m| m.location)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed, expected, "the directory marker is not an object");
+    let level = store.list_with_delimiter(Some(&base)).await.unwrap();
+    let objects: Vec<&Path> = level.objects.iter().map(|m| &m.location).collect();
+    assert_eq!(objects, vec![&regular]);
+    assert_eq!(
+        level.common_prefixes,
+        vec![base.child("marker"), base.child("x")]
+    );
+    let inside = store
+        .list_with_delimiter(Some(&base.child("marker")))
+        .await
+        .unwrap();
+    assert!(
+        inside.objects.is_empty(),
+        "the marker is not an object inside its directory: {:?}",
+        inside.objects
+    );
 }
 
 /// Older versions of an object are read with `GetOptions::version`.
