@@ -229,16 +229,16 @@ where
 {
     // Only the network backends read the URL and the options.
     let _ = (url, &options);
-    Ok(match scheme {
+    match scheme {
         #[cfg(feature = "fs")]
-        ObjectStoreScheme::Local => Box::new(ostore_local::LocalFileSystem::new()),
+        ObjectStoreScheme::Local => Ok(Box::new(ostore_local::LocalFileSystem::new())),
         #[cfg(not(feature = "fs"))]
-        ObjectStoreScheme::Local => return Err(disabled(scheme, "fs")),
+        ObjectStoreScheme::Local => Err(disabled(scheme, "fs")),
 
         #[cfg(feature = "memory")]
-        ObjectStoreScheme::Memory => Box::new(ostore_memory::InMemory::new()),
+        ObjectStoreScheme::Memory => Ok(Box::new(ostore_memory::InMemory::new())),
         #[cfg(not(feature = "memory"))]
-        ObjectStoreScheme::Memory => return Err(disabled(scheme, "memory")),
+        ObjectStoreScheme::Memory => Err(disabled(scheme, "memory")),
 
         #[cfg(feature = "aws")]
         ObjectStoreScheme::AmazonS3 => {
@@ -249,10 +249,10 @@ where
                     Err(_) => builder,
                 }
             });
-            Box::new(builder.build()?)
+            Ok(Box::new(builder.build()?))
         }
         #[cfg(not(feature = "aws"))]
-        ObjectStoreScheme::AmazonS3 => return Err(disabled(scheme, "aws")),
+        ObjectStoreScheme::AmazonS3 => Err(disabled(scheme, "aws")),
 
         #[cfg(feature = "http")]
         ObjectStoreScheme::Http => {
@@ -264,15 +264,15 @@ where
                     Err(_) => builder,
                 }
             });
-            Box::new(builder.build()?)
+            Ok(Box::new(builder.build()?))
         }
         #[cfg(not(feature = "http"))]
-        ObjectStoreScheme::Http => return Err(disabled(scheme, "http")),
+        ObjectStoreScheme::Http => Err(disabled(scheme, "http")),
 
         ObjectStoreScheme::GoogleCloudStorage | ObjectStoreScheme::MicrosoftAzure => {
-            return Err(Error::NoBackend { scheme }.into());
+            Err(Error::NoBackend { scheme }.into())
         }
-    })
+    }
 }
 
 /// The error for a URL whose backend `feature` is off.
