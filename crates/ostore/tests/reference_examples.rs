@@ -276,3 +276,30 @@ async fn conditional_put() {
         b"\0!"
     );
 }
+
+/// The `parse_url` parts of the configuration example (it needs the S3 backend).
+///
+/// The reference marks this example `no_run`, and for a reason: an access key id without
+/// its secret key is rejected when the store is built, by object_store as by ostore. That
+/// one call is therefore checked to fail; the rest runs as written.
+#[cfg(feature = "aws")]
+#[test]
+#[allow(unused_variables)]
+fn configuration_parse_url() {
+    use ostore::{parse_url, parse_url_opts};
+    use url::Url;
+
+    // Alternatively can create an ObjectStore from an S3 URL
+    let url = Url::parse("s3://bucket/path").unwrap();
+    let (store, path) = parse_url(&url).unwrap();
+    assert_eq!(path.as_ref(), "path");
+
+    // Potentially with additional options
+    let err = parse_url_opts(&url, vec![("aws_access_key_id", "...")]).unwrap_err();
+    assert!(err.to_string().contains("secret access key"), "{err}");
+
+    // Or with URLs that encode the bucket name in the URL path
+    let url = Url::parse("https://ACCOUNT_ID.r2.cloudflarestorage.com/bucket/path").unwrap();
+    let (store, path) = parse_url(&url).unwrap();
+    assert_eq!(path.as_ref(), "path");
+}
