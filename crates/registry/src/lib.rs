@@ -98,7 +98,7 @@ pub enum Error {
     },
 
     /// The URL's path is not a valid object [`Path`].
-    #[snafu(display("{source}"))]
+    #[snafu(display("the URL's path is not a valid object path: {source}"))]
     Path {
         /// What is wrong with the path.
         source: path::Error,
