@@ -141,8 +141,9 @@ impl From<Error> for ostore_core::Error {
 /// Builds the store a URL names, with default settings, and returns it with the object
 /// path the URL addresses in it.
 ///
-/// The same as [`parse_url_opts`] with no options: S3 still reads nothing from the
-/// environment (use [`parse_url_opts`] with [`std::env::vars`] for that).
+/// The same as [`parse_url_opts`] with no options. In particular no builder setting is
+/// taken from environment variables (as `AmazonS3Builder::from_env` would); pass them to
+/// [`parse_url_opts`] for that.
 ///
 /// # Errors
 ///
@@ -181,10 +182,12 @@ pub fn parse_url(url: &Url) -> ostore_core::Result<(Box<dyn ObjectStore>, Path)>
 ///   option whose key parses as a `ClientConfigKey` (`allow_http`, `user_agent`,
 ///   `timeout`, ...) is applied with `with_config`.
 ///
-/// **Options whose key is not a configuration key of the chosen store are ignored**, not
-/// reported: the same options (for instance all of [`std::env::vars`]) can be passed
-/// whatever the URL, as with `object_store`. A misspelt key is therefore silently without
-/// effect; a known key with a malformed value makes the build fail.
+/// Keys are the lower-case names of the configuration keys (`aws_region`, not
+/// `AWS_REGION`). **Options whose key is not a configuration key of the chosen store are
+/// ignored**, not reported: one set of options (say, every setting of an application,
+/// for whichever store its URL names) can be passed whatever the URL, as with
+/// `object_store`. A misspelt key is therefore silently without effect; a known key with a
+/// malformed value makes the build fail.
 ///
 /// # Errors
 ///
