@@ -87,6 +87,7 @@
 //! ```
 
 pub use ostore_core::*;
+pub use ostore_registry::{ObjectStoreScheme, parse_url, parse_url_opts};
 
 /// The in-memory store.
 #[cfg(feature = "memory")]
