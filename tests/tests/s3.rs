@@ -5,7 +5,7 @@
 //! (the suite's `scratch`), so concurrent tests share one bucket.
 #![cfg(feature = "emulators")]
 
-use ostore_aws::{AmazonS3Builder, S3CopyIfNotExists};
+use ostore_aws::{AmazonS3Builder, S3ConditionalPut, S3CopyIfNotExists};
 use ostore_conformance::{Capabilities, Fixture, conformance_tests};
 use ostore_core::ObjectStore;
 
@@ -71,6 +71,9 @@ async fn store(var: &str, versioned: bool) -> Fixture {
         enable_versioning(var).await;
     }
     let mut builder = builder(var).with_copy_if_not_exists(S3CopyIfNotExists::Multipart);
+    if var.contains("MOTO") {
+        builder = builder.with_conditional_put(S3ConditionalPut::Disabled);
+    }
     if var.contains("SEAWEEDFS") {
         // SeaweedFS's start-after skips keys below "directories" sorting before the
         // offset (`a/x` after `a-b`): the store filters on the client instead.
@@ -103,4 +106,10 @@ conformance_tests!(
     // its bucket stays unversioned; versions are tested on SeaweedFS.
     || store("OSTORE_S3_MOTO_URL", false),
     s3().without_get_version("the moto bucket is not versioned")
+        // moto checks If-Match / If-None-Match and then writes without a lock: under load
+        // the concurrent counter lost 3 of 200 updates. A check that is not atomic
+        // guarantees nothing, so the store is built with S3ConditionalPut::Disabled and
+        // refuses both modes; conditional puts are proven on SeaweedFS.
+        .without_put_create("moto's conditional PUT is not atomic: S3ConditionalPut::Disabled")
+        .without_put_update("moto's conditional PUT is not atomic: S3ConditionalPut::Disabled")
 );

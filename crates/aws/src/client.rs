@@ -198,7 +198,7 @@ impl S3Request<'_> {
     }
 
     /// Adds the SSE-C headers for the source of a copy.
-    fn copy_source_customer_key(self) -> Self {
+    pub(crate) fn copy_source_customer_key(self) -> Self {
         match &self.client.config.customer_key {
             Some(key) => {
                 let (k, md5) = (key.key_base64.clone(), key.key_md5_base64.clone());
@@ -702,7 +702,8 @@ impl S3ErrorBody {
                 path: path.to_string(),
                 source: message.into(),
             },
-            _ => Error::generic(STORE, message),
+            _ if path.is_empty() => Error::generic(STORE, message),
+            _ => Error::generic(STORE, format!("{path}: {message}")),
         }
     }
 }

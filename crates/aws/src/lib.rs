@@ -141,7 +141,18 @@ impl AmazonS3 {
         let mut url = Url::parse(&self.client.object_url(path))
             .map_err(|e| Error::generic(STORE, format!("invalid object URL: {e}")))?;
         if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
+            // RFC 3986 encoding (a space is `%20`), the form SigV4 signs; `form_urlencoded`
+            // would write `+`, which S3 reads as a space but the signature would not.
+            let mut encoded = String::new();
+            for (name, value) in query {
+                if !encoded.is_empty() {
+                    encoded.push('&');
+                }
+                encoded.push_str(&client::encode_query(name).to_string());
+                encoded.push('=');
+                encoded.push_str(&client::encode_query(value).to_string());
+            }
+            url.set_query(Some(&encoded));
         }
         if let Some(credential) = self.client.credential().await? {
             AwsAuthorizer::new(&credential, "s3", &self.client.config.region)

@@ -35,12 +35,23 @@ impl S3Client {
         location: &Path,
         headers: HeaderMap,
     ) -> Result<MultipartId> {
+        self.create_multipart_with(location, headers, true).await
+    }
+
+    /// `CreateMultipartUpload`, declaring the configured checksum or not (copied parts
+    /// carry none).
+    async fn create_multipart_with(
+        &self,
+        location: &Path,
+        headers: HeaderMap,
+        with_checksum: bool,
+    ) -> Result<MultipartId> {
         let url = self.upload_url(location, "uploads");
         let mut request = self
             .request(Method::POST, &url, location.as_ref())
             .headers(headers)
             .customer_key();
-        if let Some(checksum) = self.config.checksum {
+        if let Some(checksum) = self.config.checksum.filter(|_| with_checksum) {
             request = request.header("x-amz-checksum-algorithm", checksum.algorithm());
             if checksum == crate::Checksum::CRC64NVME {
                 request = request.header("x-amz-checksum-type", "FULL_OBJECT");
@@ -186,7 +197,7 @@ impl S3Client {
             .await?
             .meta;
         let headers = self.object_headers(to, &Default::default(), &Default::default())?;
-        let upload_id = self.create_multipart(to, headers).await?;
+        let upload_id = self.create_multipart_with(to, headers, false).await?;
         let result = async {
             let source = self.copy_source(from)?;
             let mut parts = Vec::new();
@@ -206,6 +217,7 @@ impl S3Client {
                     .request(Method::PUT, &url, to.as_ref())
                     .header("x-amz-copy-source", source.clone())
                     .customer_key()
+                    .copy_source_customer_key()
                     .idempotent(true);
                 if let Some(e_tag) = &source_meta.e_tag {
                     request = request.header("x-amz-copy-source-if-match", e_tag.as_str());

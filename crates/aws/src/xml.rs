@@ -77,10 +77,10 @@ impl ListEntry {
     /// The entry as [`ObjectMeta`]; `None` when the key is no valid [`Path`] (a "directory
     /// marker" such as `dir/`, or `a//b`), which the store cannot name.
     pub(crate) fn into_meta(self) -> Result<Option<ObjectMeta>> {
-        // `Path::parse` would strip a leading or trailing `/`, naming another key.
-        let addressable = !self.key.starts_with('/') && !self.key.ends_with('/');
+        // Only keys a `Path` names exactly: `Path::parse` strips a leading or trailing `/`,
+        // which would name another key.
         let location = match Path::parse(&self.key) {
-            Ok(location) if addressable => location,
+            Ok(location) if location.as_ref() == self.key => location,
             _ => {
                 tracing::debug!(key = %self.key, "skipping a key that is not a valid path");
                 return Ok(None);
