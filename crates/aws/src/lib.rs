@@ -76,11 +76,11 @@ use ostore_core::list::{PaginatedListOptions, PaginatedListResult, PaginatedList
 use ostore_core::multipart::{MultipartId, MultipartStore, PartId};
 use ostore_core::path::Path;
 use ostore_core::{
-    Error, GetOptions, GetResult, GetResultPayload, ListResult, MultipartUpload, ObjectMeta,
-    ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
+    Error, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
 };
 use ostore_transport::CredentialProvider;
-use ostore_transport::resume::resumable;
+use ostore_transport::resume::resumable_result;
 use url::Url;
 
 pub use builder::{AmazonS3Builder, AmazonS3ConfigKey, S3EncryptionConfigKey, S3EncryptionType};
@@ -200,24 +200,12 @@ impl ObjectStore for AmazonS3 {
     /// A body that breaks off part-way is resumed with a ranged request conditional on the
     /// e-tag of the first answer (see [`ostore_transport::resume`]).
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
-        let mut result = self.client.get(location, &options).await?;
-        if !options.head {
-            let body = std::mem::replace(
-                &mut result.payload,
-                GetResultPayload::Stream(stream::empty().boxed()),
-            );
-            if let GetResultPayload::Stream(body) = body {
-                result.payload = GetResultPayload::Stream(resumable(
-                    STORE,
-                    body,
-                    result.range.clone(),
-                    result.meta.e_tag.clone(),
-                    MAX_RESUMES,
-                    S3Client::fetch_rest(&self.client, location, options.version.clone()),
-                ));
-            }
+        let result = self.client.get(location, &options).await?;
+        if options.head {
+            return Ok(result);
         }
-        Ok(result)
+        let fetch_rest = S3Client::fetch_rest(&self.client, location, options.version.clone());
+        Ok(resumable_result(STORE, result, MAX_RESUMES, fetch_rest))
     }
 
     async fn head(&self, location: &Path) -> Result<ObjectMeta> {

@@ -52,15 +52,15 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use ostore_core::path::Path;
 use ostore_core::{
-    BufferedUpload, Error, GetOptions, GetResult, GetResultPayload, ListResult, MultipartUpload,
-    ObjectMeta, ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
+    BufferedUpload, Error, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta,
+    ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
 };
 
 pub use builder::HttpBuilder;
 pub use ostore_transport::{ClientConfigKey, ClientOptions, RetryConfig};
 
 use client::DavClient;
-use ostore_transport::resume::resumable;
+use ostore_transport::resume::resumable_result;
 
 /// How many times one download may be resumed after its body broke off.
 const MAX_RESUMES: usize = 5;
@@ -125,24 +125,12 @@ impl ObjectStore for HttpStore {
     /// e-tag of the first answer (see [`ostore_transport::resume`]).
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
         let head = options.head;
-        let mut result = self.client.get_opts(location, options).await?;
-        if !head {
-            let body = std::mem::replace(
-                &mut result.payload,
-                GetResultPayload::Stream(futures::stream::empty().boxed()),
-            );
-            if let GetResultPayload::Stream(body) = body {
-                result.payload = GetResultPayload::Stream(resumable(
-                    STORE,
-                    body,
-                    result.range.clone(),
-                    result.meta.e_tag.clone(),
-                    MAX_RESUMES,
-                    DavClient::fetch_rest(&self.client, location),
-                ));
-            }
+        let result = self.client.get_opts(location, options).await?;
+        if head {
+            return Ok(result);
         }
-        Ok(result)
+        let fetch_rest = DavClient::fetch_rest(&self.client, location);
+        Ok(resumable_result(STORE, result, MAX_RESUMES, fetch_rest))
     }
 
     async fn head(&self, location: &Path) -> Result<ObjectMeta> {

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{StreamExt, stream};
-use ostore_core::{Error, Result};
+use ostore_core::{Error, GetResult, GetResultPayload, Result};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -48,6 +48,28 @@ pub fn resumable(
     };
     // Fused: polling after the end yields `None` again instead of panicking.
     stream::unfold(state, State::advance).fuse().boxed()
+}
+
+/// Makes the streamed body of `result` [`resumable`]: a store's `get_opts` passes its
+/// answer through this. A `File` payload, or a result of a `head` request, is returned as
+/// it is.
+pub fn resumable_result(
+    store: &'static str,
+    mut result: GetResult,
+    max_resumes: usize,
+    fetch_rest: FetchRest,
+) -> GetResult {
+    if let GetResultPayload::Stream(body) = result.payload {
+        result.payload = GetResultPayload::Stream(resumable(
+            store,
+            body,
+            result.range.clone(),
+            result.meta.e_tag.clone(),
+            max_resumes,
+            fetch_rest,
+        ));
+    }
+    result
 }
 
 /// Where a resumable download stands.
