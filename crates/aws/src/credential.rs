@@ -184,7 +184,7 @@ impl<'a> AwsAuthorizer<'a> {
         payload_sha256: &str,
         date: DateTime<Utc>,
     ) -> Result<()> {
-        let amz_date = date.format("%Y%m%dT%H%M%SZ").to_string();
+        let amz_date = amz_date(date);
         let headers = request.headers_mut();
         headers.remove(AUTHORIZATION);
         headers.insert(X_AMZ_DATE, header_value(&amz_date)?);
@@ -229,8 +229,8 @@ impl<'a> AwsAuthorizer<'a> {
             signed_headers,
             payload_sha256,
         );
-        let scope = self.scope(date);
-        let signature = self.signature(date, &amz_date, &scope, &canonical_request);
+        let scope = self.scope(&amz_date);
+        let signature = self.signature(&amz_date, &scope, &canonical_request);
         let authorization = format!(
             "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
             self.credential.key_id
@@ -285,8 +285,8 @@ impl<'a> AwsAuthorizer<'a> {
                 return Err(Error::generic(STORE, "cannot presign a URL without a host"));
             }
         };
-        let amz_date = date.format("%Y%m%dT%H%M%SZ").to_string();
-        let scope = self.scope(date);
+        let amz_date = amz_date(date);
+        let scope = self.scope(&amz_date);
         let credential = format!("{}/{scope}", self.credential.key_id);
         let expires = expires_in.as_secs().to_string();
 
@@ -310,37 +310,30 @@ impl<'a> AwsAuthorizer<'a> {
             self.canonical_uri(url.path()),
             canonical_query(&query),
         );
-        let signature = self.signature(date, &amz_date, &scope, &canonical_request);
+        let signature = self.signature(&amz_date, &scope, &canonical_request);
         push_param(&mut query, "X-Amz-Signature", &signature);
         url.set_query(Some(&query));
         Ok(())
     }
 
     /// `date/region/service/aws4_request`.
-    fn scope(&self, date: DateTime<Utc>) -> String {
+    fn scope(&self, amz_date: &str) -> String {
         format!(
             "{}/{}/{}/aws4_request",
-            date.format("%Y%m%d"),
+            &amz_date[..8],
             self.region,
             self.service
         )
     }
 
     /// The hex HMAC of the string to sign under the derived signing key.
-    fn signature(
-        &self,
-        date: DateTime<Utc>,
-        amz_date: &str,
-        scope: &str,
-        canonical_request: &str,
-    ) -> String {
+    fn signature(&self, amz_date: &str, scope: &str, canonical_request: &str) -> String {
         let string_to_sign = format!(
             "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
             hex_sha256(canonical_request.as_bytes())
         );
         let secret = format!("AWS4{}", self.credential.secret_key);
-        let day = date.format("%Y%m%d").to_string();
-        let key = hmac_sha256(secret.as_bytes(), day.as_bytes());
+        let key = hmac_sha256(secret.as_bytes(), &amz_date.as_bytes()[..8]);
         let key = hmac_sha256(&key, self.region.as_bytes());
         let key = hmac_sha256(&key, self.service.as_bytes());
         let key = hmac_sha256(&key, b"aws4_request");
@@ -450,7 +443,9 @@ fn encode_bytes(out: &mut String, bytes: &[u8]) {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(char::from(b));
         } else {
-            let _ = write!(out, "%{b:02X}");
+            out.push('%');
+            out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
+            out.push(char::from(HEX_UPPER[usize::from(b & 0xf)]));
         }
     }
 }
@@ -465,17 +460,42 @@ fn header_value(s: &str) -> Result<HeaderValue> {
         .map_err(|_| Error::generic(STORE, "a signing value is not a valid HTTP header value"))
 }
 
-fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so this never fails.
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(data);
-    mac.finalize().into_bytes().to_vec()
+    mac.finalize().into_bytes().into()
 }
+
+/// `date` as `YYYYMMDDTHHMMSSZ` (the `x-amz-date` form; its first 8 bytes are the day),
+/// written digit by digit: this runs for every signed request.
+fn amz_date(date: DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    fn digits(out: &mut String, value: u32, width: u32) {
+        for i in (0..width).rev() {
+            out.push(char::from(b'0' + (value / 10u32.pow(i) % 10) as u8));
+        }
+    }
+    let mut out = String::with_capacity(16);
+    digits(&mut out, date.year().clamp(0, 9999) as u32, 4);
+    digits(&mut out, date.month(), 2);
+    digits(&mut out, date.day(), 2);
+    out.push('T');
+    digits(&mut out, date.hour(), 2);
+    digits(&mut out, date.minute(), 2);
+    digits(&mut out, date.second(), 2);
+    out.push('Z');
+    out
+}
+
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
+    for &b in bytes {
+        out.push(char::from(HEX_LOWER[usize::from(b >> 4)]));
+        out.push(char::from(HEX_LOWER[usize::from(b & 0xf)]));
     }
     out
 }
@@ -490,6 +510,15 @@ mod tests {
             secret_key: "secret".into(),
             token: None,
         }
+    }
+
+    #[test]
+    fn amz_dates_are_zero_padded() {
+        use chrono::TimeZone;
+        let d = Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap();
+        assert_eq!(amz_date(d), "20240102T030405Z");
+        let d = Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 59).unwrap();
+        assert_eq!(amz_date(d), "19991231T235959Z");
     }
 
     #[test]
