@@ -4,8 +4,9 @@
 //! Each side works under its own prefix of the bucket `ostore-bench`. Every round runs, for
 //! each side in turn: a multipart upload of the big object, a streamed GET of it (which
 //! checks what the upload stored), the small PUTs and GETs at each concurrency, and a
-//! listing of the small objects. Both sides sign the SHA-256 of payloads (their default).
-//! Everything the sides wrote is deleted at the end.
+//! listing of the small objects; the server is given time to settle after each write.
+//! Both sides sign the SHA-256 of payloads (their default). Everything the sides wrote is
+//! deleted at the end.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -32,6 +33,9 @@ const PART_SIZE: usize = 16 << 20;
 
 /// How many parts of the multipart upload are in flight at most.
 const PARTS_IN_FLIGHT: usize = 4;
+
+/// The pause after each write measurement, once the server's data is flushed.
+const SETTLE: Duration = Duration::from_millis(500);
 
 /// Sizes of the S3 workloads.
 #[derive(Debug, Clone, Copy)]
@@ -339,6 +343,11 @@ pub(crate) async fn run(url: &str, quick: bool, rounds: usize) -> BoxResult<Stri
         big,
         small_count: sizes.small_count,
     };
+    // One LIST first (the prefix is new, so nothing is deleted): a missing server or bucket
+    // fails here, before anything is written.
+    ours.delete_all().await.map_err(|e| {
+        format!("the S3 server at {url} does not answer a list of bucket {BUCKET}: {e}")
+    })?;
     let start = Instant::now();
     let samples = measure(&ours, &theirs, sizes, &data, rounds).await;
     let elapsed = start.elapsed();
@@ -396,6 +405,9 @@ async fn measure(
                     format_duration(time),
                     if round == 0 { " (warm-up)" } else { "" }
                 );
+                if matches!(m, Measure::Multipart | Measure::Put(_)) {
+                    settle().await;
+                }
                 if round > 0 {
                     let cell = &mut cells[runner as usize];
                     cell.time.push(time);
@@ -407,12 +419,23 @@ async fn measure(
     Ok(samples)
 }
 
+/// Lets the server finish writing before the next measurement (untimed): flushes the
+/// dirty pages of what it stored, then leaves it a moment for its own background work.
+/// Without this, whichever side runs right after a write is measured while the server is
+/// still busy with the other side's data.
+async fn settle() {
+    let _ = std::process::Command::new("sync").status();
+    tokio::time::sleep(SETTLE).await;
+}
+
 /// The S3 section of the report.
 fn report(url: &str, sizes: Sizes, samples: &[[Samples; 2]], elapsed: Duration) -> String {
     let mut out = format!(
         "\n### S3: SeaweedFS at {url}, bucket {BUCKET}\n\n\
          - both stores path-style, payload SHA-256 signed (both defaults), the same \
          `WriteMultipart` part size and parts in flight\n\
+         - after each write measurement, untimed: `sync` and a {SETTLE:?} pause, so that \
+         the next one does not pay for the server's flushing\n\
          - cells: median time; CPU: median CPU time of this process (the server's not \
          counted); ratio = object_store / ostore (> 1: ostore is faster or cheaper)\n\
          - the section took {} ({} rounds per side with the warm-up)\n\n\
