@@ -31,9 +31,9 @@ Commands:
   emulators stop     Stop the emulators `start` left running.
   emulators status   Say which emulators run, where, and whether they answer.
   bench [--quick]    Run the benchmarks against object_store in release mode, with
-                     the emulators running (for the HTTP rows, against Apache); every
-                     option after `bench` is passed to the benchmark binary
-                     (see `cargo xtask bench --help`).
+                     the emulators running (the HTTP rows against Apache, the S3
+                     rows against SeaweedFS); every option after `bench` is passed to
+                     the benchmark binary (see `cargo xtask bench --help`).
   help               Print this help.
 ";
 
@@ -123,7 +123,8 @@ fn test() -> Result<(), String> {
 }
 
 /// `cargo xtask bench [options]`: the benchmark binary, built in release mode, with the
-/// emulators running so that the HTTP rows run against the local Apache WebDAV server.
+/// emulators running so that the HTTP rows run against the local Apache WebDAV server and
+/// the S3 rows against the local SeaweedFS (both found through the variables passed on).
 fn bench(rest: &[String]) -> Result<(), String> {
     if rest.iter().any(|arg| arg == "--help" || arg == "-h") {
         return run_steps(&repo_root(), &[bench_step(rest)]).map(drop);

@@ -17,11 +17,11 @@ use crate::{format_duration, median, pattern};
 /// The variable holding the base URL of the Apache WebDAV server.
 pub(crate) const URL_VAR: &str = "OSTORE_WEBDAV_APACHE_URL";
 
-/// Size of each small object.
-const SMALL_SIZE: usize = 4096;
+/// Size of each small object (the S3 rows use it too).
+pub(crate) const SMALL_SIZE: usize = 4096;
 
-/// The concurrencies of the small GETs.
-const CONCURRENCIES: [usize; 3] = [1, 16, 64];
+/// The concurrencies of the small GETs (and of the S3 rows' small PUTs).
+pub(crate) const CONCURRENCIES: [usize; 3] = [1, 16, 64];
 
 /// Distance between the bytes the body fingerprint samples (a prime, so that it does not
 /// line up with chunk or pattern boundaries).
@@ -88,7 +88,8 @@ impl Fingerprint {
         self.len += chunk.len() as u64;
     }
 
-    fn of(data: &[u8]) -> Self {
+    /// The fingerprint of the whole of `data`.
+    pub(crate) fn of(data: &[u8]) -> Self {
         let mut fingerprint = Self::default();
         fingerprint.update(data);
         fingerprint
@@ -245,11 +246,13 @@ enum Runner {
     Curl,
 }
 
-/// The samples of one measurement: wall time, and CPU time for the big GET.
+/// The samples of one measurement: wall time, and CPU time where it is measured.
 #[derive(Debug, Default)]
-struct Samples {
-    time: Vec<Duration>,
-    cpu: Vec<Duration>,
+pub(crate) struct Samples {
+    /// Wall time of each round.
+    pub(crate) time: Vec<Duration>,
+    /// CPU time of this process (or of curl) in each round.
+    pub(crate) cpu: Vec<Duration>,
 }
 
 /// `curl` on the objects ostore wrote (the bytes are the same on both sides).
@@ -513,19 +516,7 @@ fn report(base: &str, sizes: Sizes, names: &[String], samples: &[[Samples; 3]]) 
         );
     }
     // Rates of the big GET: MiB per second of wall time and per CPU-second.
-    let mib = sizes.big as f64 / f64::from(1 << 20);
-    let rate = |durations: &[Duration]| -> Option<f64> {
-        let mut rates: Vec<f64> = durations
-            .iter()
-            .map(|d| mib / d.as_secs_f64().max(1e-9))
-            .collect();
-        rates.sort_by(f64::total_cmp);
-        match rates.len() {
-            0 => None,
-            n if n % 2 == 1 => Some(rates[n / 2]),
-            n => Some((rates[n / 2 - 1] + rates[n / 2]) / 2.0),
-        }
-    };
+    let rate = |durations: &[Duration]| median_rate(sizes.big, durations);
     let show = |r: Option<f64>| r.map_or("n/a".to_owned(), |r| format!("{r:.0}"));
     let [ours, theirs, curl] = &samples[0];
     for (label, pick) in [
@@ -550,4 +541,20 @@ fn report(base: &str, sizes: Sizes, names: &[String], samples: &[[Samples; 3]]) 
         );
     }
     out
+}
+
+/// The median over `durations` of the rate of moving `bytes` in each, in MiB per second;
+/// `None` without samples.
+pub(crate) fn median_rate(bytes: usize, durations: &[Duration]) -> Option<f64> {
+    let mib = bytes as f64 / f64::from(1 << 20);
+    let mut rates: Vec<f64> = durations
+        .iter()
+        .map(|d| mib / d.as_secs_f64().max(1e-9))
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    match rates.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(rates[n / 2]),
+        n => Some((rates[n / 2 - 1] + rates[n / 2]) / 2.0),
+    }
 }

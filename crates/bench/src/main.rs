@@ -6,11 +6,13 @@
 //!
 //! The HTTP rows (ostore's `HttpStore` vs object_store's, with `curl` as a ceiling) run
 //! against the Apache WebDAV server named by `OSTORE_WEBDAV_APACHE_URL`, which
-//! `cargo xtask bench` starts.
+//! `cargo xtask bench` starts. The S3 rows (ostore's `AmazonS3` vs object_store's) run
+//! against the SeaweedFS server named by `OSTORE_S3_SEAWEEDFS_URL`, which it starts too.
 //!
 //! Run it with `cargo xtask bench [--quick]`; `--help` lists the options.
 
 mod http;
+mod s3;
 mod workloads;
 
 use std::path::{Path, PathBuf};
@@ -25,9 +27,13 @@ Usage: ostore-bench [--quick] [--rounds N] [--filter TEXT]
 
   --quick        About a tenth of the sizes and counts: a smoke run.
   --rounds N     Measured rounds per side (default 5), after one warm-up round.
-  --filter TEXT  Only the workloads whose name contains TEXT (`http` for the HTTP rows).
+  --filter TEXT  Only the workloads whose name contains TEXT (`http` for the HTTP rows,
+                 `s3` for the S3 rows).
 
-The HTTP rows run when OSTORE_WEBDAV_APACHE_URL is set (`cargo xtask bench` sets it).
+The HTTP rows run when OSTORE_WEBDAV_APACHE_URL is set. The S3 rows need
+OSTORE_S3_SEAWEEDFS_URL (with --quick: 256 MiB and 2 000 objects instead of 1 GiB and
+10 000); without it the run fails unless --filter leaves them out. `cargo xtask bench`
+starts both servers and sets both variables.
 ";
 
 /// The command line options.
@@ -322,13 +328,29 @@ fn main() -> ExitCode {
         .rows()
         .iter()
         .any(|name| selected(name));
-    if workloads.is_empty() && !http_selected {
+    let s3_selected = s3::Sizes::new(options.quick)
+        .rows()
+        .iter()
+        .any(|name| selected(name));
+    if workloads.is_empty() && !http_selected && !s3_selected {
         eprintln!("ostore-bench: no workload matches the filter");
         return ExitCode::from(2);
     }
     let http_url = std::env::var(http::URL_VAR)
         .ok()
         .filter(|url| !url.is_empty());
+    let s3_url = std::env::var(s3::URL_VAR)
+        .ok()
+        .filter(|url| !url.is_empty());
+    if s3_selected && s3_url.is_none() {
+        eprintln!(
+            "ostore-bench: the S3 rows need {} (the endpoint of a SeaweedFS server with the \
+             bucket ostore-bench): run `cargo xtask bench`, which starts one, or leave the S3 \
+             rows out with --filter",
+            s3::URL_VAR
+        );
+        return ExitCode::FAILURE;
+    }
 
     // The workspace's target directory: this crate is at `crates/bench`.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2);
@@ -357,7 +379,13 @@ fn main() -> ExitCode {
                     ),
                     (_, false) => String::new(),
                 };
-                Ok::<_, workloads::BoxError>((rows, http))
+                let s3 = match &s3_url {
+                    Some(url) if s3_selected => s3::run(url, options.quick, options.rounds)
+                        .await
+                        .map_err(|e| format!("s3: {e}"))?,
+                    _ => String::new(),
+                };
+                Ok::<_, workloads::BoxError>((rows, http + &s3))
             })
         });
     // Remove the temporary directory whatever happened; runs already removed their own.
