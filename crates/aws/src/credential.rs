@@ -220,21 +220,57 @@ impl<'a> AwsAuthorizer<'a> {
 
         let (canonical_headers, signed_headers) = canonical_headers(request.headers())?;
         let uri = request.uri();
-        let canonical_request = format!(
-            "{}\n{}\n{}\n{}\n{}\n{}",
-            request.method().as_str(),
-            self.canonical_uri(uri.path()),
-            canonical_query(uri.query().unwrap_or("")),
-            canonical_headers,
-            signed_headers,
-            payload_sha256,
+        let (path, query) = (self.canonical_uri(uri.path()), uri.query().unwrap_or(""));
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            canonical_query(query)
+        };
+        let method = request.method().as_str();
+        let mut canonical_request = String::with_capacity(
+            method.len()
+                + path.len()
+                + query.len()
+                + canonical_headers.len()
+                + signed_headers.len()
+                + payload_sha256.len()
+                + 5,
         );
+        for (i, part) in [
+            method,
+            &path,
+            &query,
+            &canonical_headers,
+            &signed_headers,
+            payload_sha256,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i > 0 {
+                canonical_request.push('\n');
+            }
+            canonical_request.push_str(part);
+        }
         let scope = self.scope(&amz_date);
         let signature = self.signature(&amz_date, &scope, &canonical_request);
-        let authorization = format!(
-            "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-            self.credential.key_id
+        let key_id = &self.credential.key_id;
+        let mut authorization = String::with_capacity(
+            ALGORITHM.len() + key_id.len() + scope.len() + signed_headers.len() + 128,
         );
+        for part in [
+            ALGORITHM,
+            " Credential=",
+            key_id,
+            "/",
+            &scope,
+            ", SignedHeaders=",
+            &signed_headers,
+            ", Signature=",
+            &signature,
+        ] {
+            authorization.push_str(part);
+        }
         let mut value = header_value(&authorization)?;
         value.set_sensitive(true);
         request.headers_mut().insert(AUTHORIZATION, value);
@@ -332,12 +368,46 @@ impl<'a> AwsAuthorizer<'a> {
             "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
             hex_sha256(canonical_request.as_bytes())
         );
-        let secret = format!("AWS4{}", self.credential.secret_key);
-        let key = hmac_sha256(secret.as_bytes(), &amz_date.as_bytes()[..8]);
-        let key = hmac_sha256(&key, self.region.as_bytes());
-        let key = hmac_sha256(&key, self.service.as_bytes());
-        let key = hmac_sha256(&key, b"aws4_request");
+        let key = self.signing_key(&amz_date[..8]);
         hex(&hmac_sha256(&key, string_to_sign.as_bytes()))
+    }
+
+    /// The key of `day` (`YYYYMMDD`), region and service. Deriving it takes four HMACs, so
+    /// each thread keeps the last one it derived: a store signs with one credential, region
+    /// and service all day.
+    fn signing_key(&self, day: &str) -> [u8; 32] {
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<CachedKey>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        let derive = || {
+            let secret = format!("AWS4{}", self.credential.secret_key);
+            let key = hmac_sha256(secret.as_bytes(), day.as_bytes());
+            let key = hmac_sha256(&key, self.region.as_bytes());
+            let key = hmac_sha256(&key, self.service.as_bytes());
+            hmac_sha256(&key, b"aws4_request")
+        };
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            if let Some(cached) = last.as_ref() {
+                if cached.day == day
+                    && cached.region == self.region
+                    && cached.service == self.service
+                    && cached.secret == self.credential.secret_key
+                {
+                    return cached.key;
+                }
+            }
+            let key = derive();
+            *last = Some(CachedKey {
+                day: day.to_string(),
+                region: self.region.to_string(),
+                service: self.service.to_string(),
+                secret: self.credential.secret_key.clone(),
+                key,
+            });
+            key
+        })
     }
 
     /// The canonical URI of a path as it appears on the wire (already percent-encoded).
@@ -358,6 +428,15 @@ impl<'a> AwsAuthorizer<'a> {
         }
         out
     }
+}
+
+/// A derived signing key and what it was derived from (never printed).
+struct CachedKey {
+    day: String,
+    region: String,
+    service: String,
+    secret: String,
+    key: [u8; 32],
 }
 
 /// Appends `key=value` (value URI-encoded) to a query string.
@@ -398,8 +477,12 @@ fn canonical_headers(headers: &HeaderMap) -> Result<(String, String)> {
         .filter(|name| !UNSIGNED_HEADERS.contains(&name.as_str()))
         .collect();
     names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
-    let mut block = String::new();
-    let mut signed = String::new();
+    let size: usize = names
+        .iter()
+        .map(|n| n.as_str().len() + headers.get(*n).map_or(0, |v| v.len()) + 2)
+        .sum();
+    let mut block = String::with_capacity(size + 64);
+    let mut signed = String::with_capacity(size / 2 + 16);
     for name in names {
         if !signed.is_empty() {
             signed.push(';');
@@ -417,7 +500,19 @@ fn canonical_headers(headers: &HeaderMap) -> Result<(String, String)> {
                     format!("header {name} has a value that cannot be signed (not visible ASCII)"),
                 )
             })?;
-            // Trim, and collapse inner runs of whitespace to one space.
+            // Trim, and collapse inner runs of whitespace to one space (most values need
+            // neither).
+            let bytes = value.as_bytes();
+            let plain = !bytes.first().is_some_and(u8::is_ascii_whitespace)
+                && !bytes.last().is_some_and(u8::is_ascii_whitespace)
+                && !bytes
+                    .windows(2)
+                    .any(|w| w[0].is_ascii_whitespace() && w[1].is_ascii_whitespace())
+                && !bytes.iter().any(|b| b.is_ascii_whitespace() && *b != b' ');
+            if plain {
+                block.push_str(value);
+                continue;
+            }
             for (j, word) in value.split_ascii_whitespace().enumerate() {
                 if j > 0 {
                     block.push(' ');
@@ -510,6 +605,46 @@ mod tests {
             secret_key: "secret".into(),
             token: None,
         }
+    }
+
+    #[test]
+    fn the_signing_key_cache_never_mixes_credentials_regions_or_days() {
+        use chrono::TimeZone;
+        let sign = |secret: &str, region: &str, day: u32| {
+            let c = AwsCredential {
+                key_id: "AKID".into(),
+                secret_key: secret.into(),
+                token: None,
+            };
+            let mut req = Request::get("https://b.s3.amazonaws.com/k")
+                .body(())
+                .unwrap();
+            let date = Utc.with_ymd_and_hms(2024, 1, day, 0, 0, 0).unwrap();
+            AwsAuthorizer::new(&c, "s3", region)
+                .authorize(&mut req, EMPTY_SHA256_HASH, date)
+                .unwrap();
+            req.headers()[AUTHORIZATION].to_str().unwrap().to_string()
+        };
+        let cases = [
+            ("a", "us-east-1", 1),
+            ("b", "us-east-1", 1),
+            ("a", "eu-west-1", 1),
+            ("a", "us-east-1", 2),
+        ];
+        // Each signed first on a fresh thread (empty cache), then all in turn on one thread.
+        let fresh: Vec<String> = cases
+            .iter()
+            .map(|&(s, r, d)| std::thread::spawn(move || sign(s, r, d)).join().unwrap())
+            .collect();
+        for _ in 0..2 {
+            for (case, want) in cases.iter().zip(&fresh) {
+                assert_eq!(&sign(case.0, case.1, case.2), want, "{case:?}");
+            }
+        }
+        assert_eq!(
+            fresh.iter().collect::<std::collections::HashSet<_>>().len(),
+            4
+        );
     }
 
     #[test]
