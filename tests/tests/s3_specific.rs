@@ -260,8 +260,15 @@ on_both_servers!(
     multipart_5mib_parts,
     aborted_uploads_are_gone,
     foreign_keys_are_skipped,
-    older_versions,
 );
+
+/// Versions are read on SeaweedFS only: versioning cannot be turned off again, and moto
+/// keeps listing the common prefixes of deleted objects in a versioned bucket, which would
+/// break the conformance suite that shares its bucket (tests/s3.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seaweedfs_older_versions() {
+    older_versions(Server::SeaweedFs).await
+}
 
 /// Presigned GET, PUT and DELETE URLs work from a client without credentials.
 async fn presigned_urls_work(server: Server) {
