@@ -5,8 +5,10 @@
 //! values are sent as RFC 2047 encoded words (`=?UTF-8?B?…?=`), which S3 itself documents
 //! for non-ASCII metadata, and decoded when read back: every value round-trips exactly.
 
-use http::{HeaderMap, HeaderValue};
-use ostore_core::{Attribute, Attributes, Error, Result};
+use std::borrow::Cow;
+
+use http::HeaderMap;
+use ostore_core::{Attribute, Attributes, Result};
 use ostore_transport::base64;
 
 use crate::STORE;
@@ -23,17 +25,14 @@ fn travels_as_is(value: &str) -> bool {
         && !value.starts_with("=?")
 }
 
-/// The header value for an attribute value.
-pub(crate) fn encode_value(value: &str) -> Result<HeaderValue> {
-    let encoded;
-    let value = if travels_as_is(value) {
-        value
+/// The header value for an attribute value: as it is, or an RFC 2047 `B`-encoded UTF-8
+/// word.
+pub(crate) fn encode_value(value: &str) -> Cow<'_, str> {
+    if travels_as_is(value) {
+        Cow::Borrowed(value)
     } else {
-        encoded = format!("=?UTF-8?B?{}?=", base64::encode(value.as_bytes()));
-        &encoded
-    };
-    HeaderValue::from_str(value)
-        .map_err(|_| Error::generic(STORE, format!("invalid attribute value {value:?}")))
+        Cow::Owned(format!("=?UTF-8?B?{}?=", base64::encode(value.as_bytes())))
+    }
 }
 
 /// Decodes an RFC 2047 encoded word (`B` or `Q` encoding, UTF-8 or US-ASCII); anything
@@ -72,27 +71,20 @@ fn decode_word(value: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-/// The request headers for `attributes` (user metadata as `x-amz-meta-<key>`).
+/// The request headers for `attributes` (user metadata as `x-amz-meta-<key>`), values that
+/// would not travel as they are sent as encoded words.
 pub(crate) fn attribute_headers(attributes: &Attributes) -> Result<HeaderMap> {
-    let mut headers =
-        ostore_transport::headers::attribute_headers(STORE, attributes, Some(META_PREFIX))?;
-    for (attribute, value) in attributes {
-        if !travels_as_is(value) {
-            let name = match attribute {
-                Attribute::ContentType => "content-type".to_string(),
-                Attribute::CacheControl => "cache-control".to_string(),
-                Attribute::ContentDisposition => "content-disposition".to_string(),
-                Attribute::ContentEncoding => "content-encoding".to_string(),
-                Attribute::ContentLanguage => "content-language".to_string(),
-                Attribute::Metadata(key) => format!("{META_PREFIX}{key}").to_ascii_lowercase(),
-                _ => continue,
-            };
-            let name = http::HeaderName::try_from(name)
-                .map_err(|_| Error::generic(STORE, "invalid attribute name"))?;
-            headers.insert(name, encode_value(value)?);
-        }
+    let headers = |attributes: &Attributes| {
+        ostore_transport::headers::attribute_headers(STORE, attributes, Some(META_PREFIX))
+    };
+    if attributes.iter().all(|(_, v)| travels_as_is(v)) {
+        return headers(attributes);
     }
-    Ok(headers)
+    let encoded: Attributes = attributes
+        .iter()
+        .map(|(attribute, value)| (attribute.clone(), encode_value(value).into_owned()))
+        .collect();
+    headers(&encoded)
 }
 
 /// The attributes of an object from the headers of its GET/HEAD answer.
@@ -127,7 +119,7 @@ mod tests {
             "text/csv; charset=utf-8",
             "attachment; filename=\"a b.csv\"",
         ] {
-            assert_eq!(encode_value(v).unwrap(), v);
+            assert_eq!(encode_value(v), v);
             assert_eq!(decode_value(v), v);
         }
     }
@@ -142,10 +134,9 @@ mod tests {
             "tab\there",
             "日本",
         ] {
-            let sent = encode_value(v).unwrap();
-            let sent = sent.to_str().unwrap();
+            let sent = encode_value(v);
             assert!(sent.starts_with("=?UTF-8?B?"), "{sent}");
-            assert_eq!(decode_value(sent), v);
+            assert_eq!(decode_value(&sent), v);
         }
     }
 

@@ -5,7 +5,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use ostore_core::{Error, Result};
-use sha2::{Digest, Sha256};
 
 use crate::STORE;
 
@@ -73,33 +72,21 @@ impl TryFrom<&String> for Checksum {
     }
 }
 
-/// Computes checksums over a payload given chunk by chunk.
-pub(crate) enum Hasher {
-    Sha256(Sha256),
-    Crc64(u64),
-}
+/// A running CRC-64/NVME over a payload given chunk by chunk (SHA-256 comes from `sha2`).
+pub(crate) struct Crc64Nvme(u64);
 
-impl Hasher {
-    pub(crate) fn new(checksum: Checksum) -> Self {
-        match checksum {
-            Checksum::SHA256 => Self::Sha256(Sha256::new()),
-            Checksum::CRC64NVME => Self::Crc64(!0),
-        }
+impl Crc64Nvme {
+    pub(crate) fn new() -> Self {
+        Self(!0)
     }
 
     pub(crate) fn update(&mut self, bytes: &[u8]) {
-        match self {
-            Self::Sha256(h) => h.update(bytes),
-            Self::Crc64(crc) => *crc = crc64nvme_update(*crc, bytes),
-        }
+        self.0 = crc64nvme_update(self.0, bytes);
     }
 
-    /// The raw digest bytes (S3 wants them base64-encoded).
-    pub(crate) fn finish(self) -> Vec<u8> {
-        match self {
-            Self::Sha256(h) => h.finalize().to_vec(),
-            Self::Crc64(crc) => (!crc).to_be_bytes().to_vec(),
-        }
+    /// The big-endian checksum bytes (S3 wants them base64-encoded).
+    pub(crate) fn finish(self) -> [u8; 8] {
+        (!self.0).to_be_bytes()
     }
 }
 
@@ -164,9 +151,9 @@ mod tests {
     use super::*;
 
     fn crc(bytes: &[u8]) -> u64 {
-        let mut h = Hasher::new(Checksum::CRC64NVME);
+        let mut h = Crc64Nvme::new();
         h.update(bytes);
-        u64::from_be_bytes(h.finish().try_into().unwrap())
+        u64::from_be_bytes(h.finish())
     }
 
     #[test]
@@ -181,10 +168,10 @@ mod tests {
         let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 + 3) as u8).collect();
         let whole = crc(&data);
         for split in [0, 1, 7, 8, 9, 500, 999, 1000] {
-            let mut h = Hasher::new(Checksum::CRC64NVME);
+            let mut h = Crc64Nvme::new();
             h.update(&data[..split]);
             h.update(&data[split..]);
-            assert_eq!(u64::from_be_bytes(h.finish().try_into().unwrap()), whole);
+            assert_eq!(u64::from_be_bytes(h.finish()), whole);
         }
     }
 

@@ -26,7 +26,7 @@ use ostore_transport::{
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 
-use crate::checksum::{Checksum, Hasher};
+use crate::checksum::{Checksum, Crc64Nvme};
 use crate::precondition::{S3ConditionalPut, S3CopyIfNotExists};
 use crate::xml::{S3ErrorBody, error_in_body};
 use crate::{AwsAuthorizer, AwsCredential, AwsCredentialProvider, STORE, UNSIGNED_PAYLOAD};
@@ -168,6 +168,38 @@ impl S3Request<'_> {
     pub(crate) fn idempotent(mut self, idempotent: bool) -> Self {
         self.builder = self.builder.idempotent(idempotent);
         self
+    }
+
+    /// Sets the body of an upload (PutObject, UploadPart), reading it once for both the
+    /// payload signature and the configured checksum, whose header is added; returns the
+    /// checksum's base64 value. With SHA-256 for both, one digest serves both.
+    pub(crate) fn upload_body(mut self, payload: PutPayload) -> (Self, Option<String>) {
+        let config = &self.client.config;
+        let sign = config.sign_payload && !config.skip_signature && payload.content_length() > 0;
+        let mut sha = (sign || config.checksum == Some(Checksum::SHA256)).then(Sha256::new);
+        let mut crc = (config.checksum == Some(Checksum::CRC64NVME)).then(Crc64Nvme::new);
+        for chunk in &payload {
+            if let Some(sha) = &mut sha {
+                sha.update(chunk);
+            }
+            if let Some(crc) = &mut crc {
+                crc.update(chunk);
+            }
+        }
+        let sha = sha.map(|sha| sha.finalize());
+        if sign {
+            self.payload_sha256 = sha.as_ref().map(|d| crate::credential::hex(d));
+        }
+        let checksum = match config.checksum {
+            Some(Checksum::SHA256) => sha.as_ref().map(|d| ostore_transport::base64::encode(d)),
+            Some(Checksum::CRC64NVME) => crc.map(|c| ostore_transport::base64::encode(&c.finish())),
+            None => None,
+        };
+        if let (Some(algorithm), Some(value)) = (config.checksum, &checksum) {
+            self = self.header(algorithm.header_name(), value.as_str());
+        }
+        self.builder = self.builder.body(payload);
+        (self, checksum)
     }
 
     /// Sets the body; its SHA-256 is computed here when payloads are signed.
@@ -358,20 +390,6 @@ impl S3Client {
         Ok(headers)
     }
 
-    /// The checksum header of `payload`, if a checksum is configured.
-    pub(crate) fn checksum_header(
-        &self,
-        payload: &PutPayload,
-    ) -> Option<(&'static str, HeaderValue)> {
-        let checksum = self.config.checksum?;
-        let mut hasher = Hasher::new(checksum);
-        for chunk in payload {
-            hasher.update(chunk);
-        }
-        let value = ostore_transport::base64::encode(&hasher.finish());
-        Some((checksum.header_name(), HeaderValue::from_str(&value).ok()?))
-    }
-
     /// PutObject.
     pub(crate) async fn put(
         &self,
@@ -381,15 +399,11 @@ impl S3Client {
     ) -> Result<PutResult> {
         let headers = self.object_headers(location, &opts.attributes, &opts.tags)?;
         let url = self.object_url(location);
-        let checksum = self.checksum_header(&payload);
-        let mut request = self
+        let (request, _) = self
             .request(Method::PUT, &url, location.as_ref())
             .headers(headers)
-            .customer_key();
-        if let Some((name, value)) = checksum {
-            request = request.header(name, value);
-        }
-        let request = request.body(payload);
+            .customer_key()
+            .upload_body(payload);
         let result = match (&opts.mode, &self.config.conditional_put) {
             (PutMode::Overwrite, _) => request.idempotent(true).send().await,
             (PutMode::Create | PutMode::Update(_), S3ConditionalPut::Disabled) => {

@@ -81,21 +81,18 @@ impl S3Client {
                 encode_query(upload_id)
             ),
         );
-        let checksum = self.checksum_header(&payload);
-        let mut request = self
+        let (request, checksum) = self
             .request(Method::PUT, &url, location.as_ref())
-            .customer_key();
-        if let Some((name, value)) = &checksum {
-            request = request.header(*name, value.clone());
-        }
-        let resp = request.body(payload).idempotent(true).send().await?;
+            .customer_key()
+            .upload_body(payload);
+        let resp = request.idempotent(true).send().await?;
         let e_tag = resp
             .headers()
             .get("etag")
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| Error::generic(STORE, "UploadPart answer without ETag"))?;
         let content_id = match &checksum {
-            Some((_, value)) => format!("{}:{e_tag}", value.to_str().unwrap_or_default()),
+            Some(value) => format!("{value}:{e_tag}"),
             None => e_tag.to_string(),
         };
         Ok(PartId { content_id })
